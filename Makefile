@@ -1,0 +1,127 @@
+# copytroll-milter — build, test, install.
+#
+#   make            build lib/libcopytroll.a, milter/copytroll-milter, cli/copytroll
+#   make deps       install the Debian packages the build and the tests need
+#   make check      build and run every test under prove (installs what is missing)
+#   make check-asan the unit tests and the corpus scan under ASan + UBSan
+#   make demo       a private Postfix + the milter: send notices, show the result
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#
+# OUT is a prefix for every built file: empty for the normal build,
+# build-asan/ for the sanitizer build, so both can live side by side.
+
+OUT       ?=
+PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR   ?=
+BINDIR     = $(PREFIX)/bin
+SBINDIR    = $(PREFIX)/sbin
+MANDIR     = $(PREFIX)/share/man
+VERSION    = 0.1.0
+
+CC        ?= cc
+PKGS       = gmime-3.0 libpcre2-8 sqlite3 poppler-glib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+MILTER_LIBS := $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+OPTFLAGS  ?= -O2 -g
+EXTRA_CFLAGS ?=
+CFLAGS_ALL = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+             -DCT_VERSION='"$(VERSION)"' -DCT_SYSCONFDIR='"$(SYSCONFDIR)"' \
+             -Ilib $(PKG_CFLAGS) $(OPTFLAGS) $(EXTRA_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = -pthread $(EXTRA_CFLAGS) $(LDFLAGS)
+
+LIB_SRC    = $(sort $(wildcard lib/*.c))
+MILTER_SRC = $(sort $(wildcard milter/*.c))
+CLI_SRC    = $(sort $(wildcard cli/*.c))
+UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ    = $(LIB_SRC:%.c=$(OUT)%.o)
+MILTER_OBJ = $(MILTER_SRC:%.c=$(OUT)%.o)
+CLI_OBJ    = $(CLI_SRC:%.c=$(OUT)%.o)
+UNIT_BIN   = $(UNIT_SRC:%.c=$(OUT)%)
+
+LIBCT      = $(OUT)lib/libcopytroll.a
+MILTER_BIN = $(OUT)milter/copytroll-milter
+CLI_BIN    = $(OUT)cli/copytroll
+
+.PHONY: all deps check check-unit check-asan demo install uninstall clean tests fuzz
+all: $(LIBCT) $(MILTER_BIN) $(CLI_BIN)
+
+$(OUT)%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(LIBCT): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(MILTER_BIN): $(MILTER_OBJ) $(LIBCT)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(MILTER_OBJ) $(LIBCT) $(MILTER_LIBS) $(PKG_LIBS)
+
+$(CLI_BIN): $(CLI_OBJ) $(LIBCT)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIBCT) $(PKG_LIBS)
+
+$(OUT)tests/unit/test_%: tests/unit/test_%.c $(LIBCT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP $(LDFLAGS_ALL) -o $@ $< $(LIBCT) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+tests: $(UNIT_BIN)
+
+-include $(LIB_OBJ:.o=.d) $(MILTER_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
+
+# ---------------------------------------------------------------- packages
+DEB_PKGS = build-essential pkg-config libmilter-dev libgmime-3.0-dev \
+           libpcre2-dev libsqlite3-dev libcmocka-dev libglib2.0-dev \
+           libpoppler-glib-dev \
+           postfix miltertest sqlite3 iproute2 util-linux perl clang \
+           libclang-rt-14-dev groff man-db systemd
+
+deps:
+	@sh tests/lib/install-deps.sh $(DEB_PKGS)
+
+# ---------------------------------------------------------------- tests
+# Every test is a TAP producer run by prove: the cmocka programs (TAP via
+# CMOCKA_MESSAGE_OUTPUT) and the shell scripts under tests/*/*.t.
+TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	CT_BUILD=$(CURDIR)/$(OUT) CMOCKA_MESSAGE_OUTPUT=TAP \
+	  prove --exec '' $(UNIT_BIN) $(TEST_SCRIPTS:%=./%)
+
+# Quick loop for developers: unit tests only, no package check.
+check-unit: all tests
+	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(UNIT_BIN)
+
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check-asan: deps
+	@$(MAKE) --no-print-directory OUT=build-asan/ OPTFLAGS='-O1 -g' \
+	  EXTRA_CFLAGS='$(ASAN_FLAGS)' all tests
+	CT_BUILD=$(CURDIR)/build-asan/ CMOCKA_MESSAGE_OUTPUT=TAP \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  prove --exec '' $(patsubst %,build-asan/%,$(UNIT_SRC:%.c=%)) $(wildcard tests/corpus/*.t)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/lib/demo.sh
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(MILTER_BIN) $(DESTDIR)$(SBINDIR)/copytroll-milter
+	install -m 0755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/copytroll
+	install -d $(DESTDIR)$(SYSCONFDIR)/copytroll/rules.d
+	for f in conf/rules.d/*.rules; do \
+	  install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/copytroll/rules.d/; done
+	test -e $(DESTDIR)$(SYSCONFDIR)/copytroll/copytroll-milter.conf || \
+	  install -m 0644 conf/copytroll-milter.conf $(DESTDIR)$(SYSCONFDIR)/copytroll/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/copytroll-milter $(DESTDIR)$(BINDIR)/copytroll
+
+clean:
+	rm -rf build-asan lib/*.o lib/*.d lib/*.a milter/*.o milter/*.d cli/*.o cli/*.d \
+	  $(MILTER_BIN) $(CLI_BIN) tests/unit/*.d $(UNIT_SRC:%.c=%) tests/tmp

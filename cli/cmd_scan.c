@@ -1,0 +1,100 @@
+/* copytroll scan [--json] [--dump] [--rules DIR] FILE…
+ * Classify each file exactly as the milter would.  A file that cannot be
+ * read is reported on stderr, the others are still scanned, and the exit
+ * status is 1. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "scan.h"
+
+static void print_human(const char *file, const verdict *v)
+{
+    printf("%s: %s", file, verdict_name(v->verdict));
+    if (v->verdict != CT_VERDICT_NONE) {
+        printf(" agency=%s kind=%s", v->agency, verdict_kind_name(v->kind));
+        if (v->reason)
+            printf(" reason=%s", v->reason);
+        if (v->case_id)
+            printf(" case=%s", v->case_id);
+        if (v->amount)
+            printf(" amount=%s %s", v->amount, v->currency ? v->currency : "");
+        if (v->deadline)
+            printf(" deadline=%s", v->deadline);
+    }
+    printf(" score=%.1f\n", v->score);
+}
+
+static int scan_file(const ruleset *rs, const msgview_limits *lim, const char *file, bool json, bool dump)
+{
+    gchar *raw;
+    gsize len;
+    GError *err = NULL;
+    if (!g_file_get_contents(file, &raw, &len, &err)) {
+        fprintf(stderr, "copytroll scan: %s\n", err->message);
+        g_error_free(err);
+        return 1;
+    }
+    msgview *view = NULL;
+    verdict *v = scan_message(rs, raw, len, lim, NULL, dump ? &view : NULL);
+    if (dump) {
+        printf("==> %s\n", file);
+        msgview_dump(view, stdout);
+    }
+    if (json) {
+        GString *line = g_string_new(NULL);
+        scan_verdict_json(line, file, v);
+        printf("%s\n", line->str);
+        g_string_free(line, TRUE);
+    } else {
+        print_human(file, v);
+    }
+    verdict_free(v);
+    msgview_free(view);
+    g_free(raw);
+    return 0;
+}
+
+int cmd_scan(const cli_ctx *ctx, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"dump", no_argument, NULL, 'D'},
+        {"rules", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false, dump = false;
+    const char *rules_dir = ctx->config->rules_dir;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j': json = true; break;
+        case 'D': dump = true; break;
+        case 'r': rules_dir = optarg; break;
+        default:
+            fprintf(stderr, "usage: copytroll scan [--json] [--dump] [--rules DIR] FILE…\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "usage: copytroll scan [--json] [--dump] [--rules DIR] FILE…\n");
+        return 2;
+    }
+    GError *err = NULL;
+    ruleset *rs = rules_load_dir(rules_dir, &err);
+    if (!rs) {
+        fprintf(stderr, "copytroll scan: %s\n", err->message);
+        g_error_free(err);
+        return 1;
+    }
+    msgview_limits lim;
+    msgview_limits_default(&lim);
+    lim.max_scan_bytes = ctx->config->max_scan_bytes;
+    int rc = 0;
+    for (int i = optind; i < argc; i++)
+        if (scan_file(rs, &lim, argv[i], json, dump) != 0)
+            rc = 1;
+    rules_unref(rs);
+    return rc;
+}

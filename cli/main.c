@@ -1,0 +1,84 @@
+/* copytroll — the command-line tool: scan mail offline, read and export the
+ * case database.  Global options come before the subcommand:
+ *   copytroll [-c FILE] [-d DB] SUBCOMMAND [ARGS…]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(const cli_ctx *, int, char **);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"scan", cmd_scan, "scan [--json|--dump] FILE…   classify messages as the milter would"},
+    {"cases", cmd_cases, "cases [--recipient ADDR] [--status S] [--json]   list cases"},
+    {"rules", cmd_rules, "rules lint [DIR]   check rule files (file:line: why)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: copytroll [-c CONFIG] [-d DATABASE] COMMAND [ARGS…]\n\ncommands:\n");
+    for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %s\n", commands[i].summary);
+    fprintf(out, "\n  -c CONFIG    configuration file (default %s)\n"
+                 "  -d DATABASE  case database (default: Database from the configuration)\n"
+                 "  -V           print the version\n", CT_DEFAULT_CONFIG);
+}
+
+/* The default config may be absent on a machine where only the CLI is
+ * used; an explicitly named one must exist. */
+static ct_config *load_config(const char *path, bool explicit_path)
+{
+    if (!explicit_path && access(path, F_OK) != 0)
+        return config_defaults();
+    GError *err = NULL;
+    ct_config *c = config_load(path, &err);
+    if (!c) {
+        fprintf(stderr, "copytroll: %s\n", err->message);
+        g_error_free(err);
+    }
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = CT_DEFAULT_CONFIG, *db_path = NULL;
+    bool explicit_config = false;
+    int opt;
+    while ((opt = getopt(argc, argv, "+c:d:hV")) != -1) {
+        switch (opt) {
+        case 'c': config_path = optarg; explicit_config = true; break;
+        case 'd': db_path = optarg; break;
+        case 'V': printf("copytroll %s\n", CT_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[optind];
+    for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (strcmp(commands[i].name, name) != 0)
+            continue;
+        ct_config *config = load_config(config_path, explicit_config);
+        if (!config)
+            return 1;
+        cli_ctx ctx = {config_path, config, db_path ? db_path : config->database};
+        int sub = optind;
+        optind = 0;  /* glibc: re-initialise getopt for the command's own options */
+        int rc = commands[i].run(&ctx, argc - sub, argv + sub);
+        config_free(config);
+        return rc;
+    }
+    fprintf(stderr, "copytroll: unknown command '%s'\n", name);
+    usage(stderr);
+    return 2;
+}

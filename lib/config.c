@@ -1,0 +1,280 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+G_DEFINE_QUARK(copytroll-config-error, config_error)
+
+ct_config *config_defaults(void)
+{
+    ct_config *c = g_new0(ct_config, 1);
+    c->socket = g_strdup("unix:/run/copytroll/milter.sock");
+    c->socket_mode = 0660;
+    c->database = g_strdup("/var/lib/copytroll/cases.db");
+    c->database_timeout_ms = 2000;
+    c->spool_dir = g_strdup("/var/lib/copytroll/spool");
+    c->rules_dir = g_strdup(CT_SYSCONFDIR "/copytroll/rules.d");
+    c->syslog = true;
+    c->syslog_facility = g_strdup("mail");
+    c->on_error = CT_ONERROR_ACCEPT;
+    c->add_advice = true;
+    c->max_scan_bytes = 4u << 20;
+    c->stale_days = 60;
+    return c;
+}
+
+void config_free(ct_config *c)
+{
+    if (!c)
+        return;
+    g_free(c->socket);
+    g_free(c->socket_group);
+    g_free(c->database);
+    g_free(c->spool_dir);
+    g_free(c->rules_dir);
+    g_free(c->pid_file);
+    g_free(c->user_id);
+    g_free(c->syslog_facility);
+    g_free(c->advice_url);
+    g_free(c->tag_subject);
+    g_free(c);
+}
+
+bool config_parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(yes); i++) {
+        if (g_ascii_strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (g_ascii_strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A whole number in [lo, hi], written in `base`. */
+static bool parse_long(const char *s, int base, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, base);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Byte sizes accept a K, M or G suffix. */
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return false;
+    unsigned long long mult = 1;
+    if (*end) {
+        switch (g_ascii_toupper(*end)) {
+        case 'K': mult = 1ull << 10; break;
+        case 'M': mult = 1ull << 20; break;
+        case 'G': mult = 1ull << 30; break;
+        default: return false;
+        }
+        if (end[1])
+            return false;
+    }
+    if (v == 0 || v > (1ull << 40) / mult)
+        return false;
+    *out = (size_t)(v * mult);
+    return true;
+}
+
+static bool valid_socket(const char *s)
+{
+    if (g_str_has_prefix(s, "unix:") || g_str_has_prefix(s, "local:"))
+        return strchr(s, ':')[1] == '/';
+    const char *rest = NULL;
+    if (g_str_has_prefix(s, "inet:"))
+        rest = s + 5;
+    else if (g_str_has_prefix(s, "inet6:"))
+        rest = s + 6;
+    else
+        return false;
+    long long port;
+    char *portstr = g_strndup(rest, strcspn(rest, "@"));
+    bool ok = parse_long(portstr, 10, 1, 65535, &port);
+    g_free(portstr);
+    return ok;
+}
+
+typedef enum { T_STR, T_PATH, T_BOOL, T_INT, T_MODE, T_SIZE, T_ONERROR, T_SOCKET, T_FACILITY } opt_type;
+
+typedef struct opt {
+    const char *key;
+    opt_type type;
+    size_t offset;
+    long long lo, hi;   /* for T_INT */
+} opt;
+
+#define OFF(f) offsetof(ct_config, f)
+static const opt options[] = {
+    {"Socket", T_SOCKET, OFF(socket), 0, 0},
+    {"SocketMode", T_MODE, OFF(socket_mode), 0, 0},
+    {"SocketGroup", T_STR, OFF(socket_group), 0, 0},
+    {"Database", T_PATH, OFF(database), 0, 0},
+    {"DatabaseTimeout", T_INT, OFF(database_timeout_ms), 0, 600000},
+    {"SpoolDir", T_PATH, OFF(spool_dir), 0, 0},
+    {"RulesDir", T_PATH, OFF(rules_dir), 0, 0},
+    {"PidFile", T_PATH, OFF(pid_file), 0, 0},
+    {"UserID", T_STR, OFF(user_id), 0, 0},
+    {"Syslog", T_BOOL, OFF(syslog), 0, 0},
+    {"SyslogFacility", T_FACILITY, OFF(syslog_facility), 0, 0},
+    {"LogWhy", T_BOOL, OFF(log_why), 0, 0},
+    {"OnError", T_ONERROR, OFF(on_error), 0, 0},
+    {"AddAdvice", T_BOOL, OFF(add_advice), 0, 0},
+    {"AdviceURL", T_STR, OFF(advice_url), 0, 0},
+    {"TagSubject", T_STR, OFF(tag_subject), 0, 0},
+    {"TagAll", T_BOOL, OFF(tag_all), 0, 0},
+    {"MaxScanBytes", T_SIZE, OFF(max_scan_bytes), 0, 0},
+    {"StaleDays", T_INT, OFF(stale_days), 1, 36500},
+    {"RetentionDays", T_INT, OFF(retention_days), 0, 36500},
+};
+
+static const char *const facilities[] = {
+    "mail", "daemon", "user", "local0", "local1", "local2", "local3",
+    "local4", "local5", "local6", "local7",
+};
+
+/* Apply one value; on failure return a static "why". */
+static const char *apply(ct_config *c, const opt *o, const char *val)
+{
+    void *field = (char *)c + o->offset;
+    long long n;
+    bool b;
+    switch (o->type) {
+    case T_SOCKET:
+        if (!valid_socket(val))
+            return "expected unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@[ADDR]";
+        break;
+    case T_PATH:
+        if (val[0] != '/')
+            return "expected an absolute path";
+        break;
+    case T_FACILITY: {
+        bool known = false;
+        for (unsigned i = 0; i < G_N_ELEMENTS(facilities); i++)
+            known = known || g_ascii_strcasecmp(val, facilities[i]) == 0;
+        if (!known)
+            return "expected a syslog facility: mail, daemon, user or local0..local7";
+        break;
+    }
+    case T_STR:
+        break;
+    case T_BOOL:
+        if (!config_parse_bool(val, &b))
+            return "expected yes or no";
+        *(bool *)field = b;
+        return NULL;
+    case T_INT:
+        if (!parse_long(val, 10, o->lo, o->hi, &n))
+            return o->lo == 0 ? "expected a whole number, 0 or more" : "expected a whole number, 1 or more";
+        *(int *)field = (int)n;
+        return NULL;
+    case T_MODE:
+        if (!parse_long(val, 8, 0, 0777, &n))
+            return "expected an octal mode such as 0660";
+        *(int *)field = (int)n;
+        return NULL;
+    case T_SIZE:
+        if (!parse_size(val, (size_t *)field))
+            return "expected a size in bytes (suffix K, M or G allowed), more than 0";
+        return NULL;
+    case T_ONERROR:
+        if (g_ascii_strcasecmp(val, "accept") == 0)
+            *(ct_onerror *)field = CT_ONERROR_ACCEPT;
+        else if (g_ascii_strcasecmp(val, "tempfail") == 0)
+            *(ct_onerror *)field = CT_ONERROR_TEMPFAIL;
+        else
+            return "expected accept or tempfail";
+        return NULL;
+    }
+    char **s = field;
+    g_free(*s);
+    *s = g_strdup(val);
+    return NULL;
+}
+
+static bool load_line(ct_config *c, char *line, GHashTable *seen, const char **why, const char **key_out)
+{
+    char *p = g_strstrip(line);
+    if (*p == '\0' || *p == '#')
+        return true;
+    size_t klen = strcspn(p, " \t");
+    char *val = p + klen;
+    if (*val)
+        *val++ = '\0';
+    val = g_strstrip(val);
+    *key_out = p;
+    const opt *o = NULL;
+    for (unsigned i = 0; i < G_N_ELEMENTS(options); i++)
+        if (g_ascii_strcasecmp(p, options[i].key) == 0)
+            o = &options[i];
+    if (!o) {
+        *why = "unknown option";
+        return false;
+    }
+    if (*val == '\0') {
+        *why = "missing value";
+        return false;
+    }
+    if (g_hash_table_contains(seen, o->key)) {
+        *why = "option given twice";
+        return false;
+    }
+    g_hash_table_add(seen, (gpointer)o->key);
+    *why = apply(c, o, val);
+    return *why == NULL;
+}
+
+ct_config *config_load(const char *path, GError **err)
+{
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *ioerr = NULL;
+    if (!g_file_get_contents(path, &text, &len, &ioerr)) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: %s", path, ioerr->message);
+        g_error_free(ioerr);
+        return NULL;
+    }
+    if (memchr(text, '\0', len)) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: contains a NUL byte; not a text file", path);
+        g_free(text);
+        return NULL;
+    }
+    ct_config *c = config_defaults();
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    char **lines = g_strsplit(text, "\n", -1);
+    bool ok = true;
+    for (unsigned i = 0; ok && lines[i]; i++) {
+        const char *why = NULL, *key = "";
+        if (!load_line(c, lines[i], seen, &why, &key)) {
+            g_set_error(err, CONFIG_ERROR, 2, "%s:%u: %s: %s", path, i + 1, key, why);
+            ok = false;
+        }
+    }
+    g_strfreev(lines);
+    g_hash_table_destroy(seen);
+    g_free(text);
+    if (!ok) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
+}

@@ -1,0 +1,65 @@
+/* config — the `Key value` configuration file shared by copytroll-milter
+ * and copytroll (the OpenDKIM convention: one option per line, `#`
+ * comments, keys case-insensitive, values to the end of the line).
+ *
+ * Provides
+ *   config_defaults()  a config with every default filled in
+ *   config_load()      defaults, then the file's settings on top
+ *   config_free()
+ *
+ * Ownership
+ *   A ct_config owns its strings; config_free() releases them.
+ *
+ * Errors
+ *   config_load() stops at the first bad line and sets *err to
+ *   "FILE:LINE: why" (unknown key, bad value, duplicate key, missing value).
+ *   A missing file is "FILE: No such file or directory".
+ */
+#ifndef CT_CONFIG_H
+#define CT_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_ERROR (config_error_quark())
+GQuark config_error_quark(void);
+
+#ifndef CT_SYSCONFDIR
+#define CT_SYSCONFDIR "/etc"
+#endif
+#define CT_DEFAULT_CONFIG CT_SYSCONFDIR "/copytroll/copytroll-milter.conf"
+
+typedef enum ct_onerror { CT_ONERROR_ACCEPT = 0, CT_ONERROR_TEMPFAIL } ct_onerror;
+
+typedef struct ct_config {
+    char *socket;            /* Socket: unix:/path, local:/path, inet:PORT@HOST, inet6:PORT@[ADDR] */
+    int socket_mode;         /* SocketMode, octal, for unix sockets; -1 = umask */
+    char *socket_group;      /* SocketGroup; NULL = primary group */
+    char *database;          /* Database */
+    int database_timeout_ms; /* DatabaseTimeout (ms to wait on a locked db) */
+    char *spool_dir;         /* SpoolDir: claims that could not be recorded */
+    char *rules_dir;         /* RulesDir */
+    char *pid_file;          /* PidFile; NULL = none */
+    char *user_id;           /* UserID user[:group]; NULL = stay */
+    bool syslog;             /* Syslog */
+    char *syslog_facility;   /* SyslogFacility */
+    bool log_why;            /* LogWhy: add the rules that fired */
+    ct_onerror on_error;     /* OnError accept|tempfail */
+    bool add_advice;         /* AddAdvice */
+    char *advice_url;        /* AdviceURL: fallback when an agency has none */
+    char *tag_subject;       /* TagSubject: prefix for claims' Subject; NULL = off */
+    bool tag_all;            /* TagAll: X-Copytroll-Status: none on the rest */
+    size_t max_scan_bytes;   /* MaxScanBytes */
+    int stale_days;          /* StaleDays */
+    int retention_days;      /* RetentionDays; 0 = forever */
+} ct_config;
+
+ct_config *config_defaults(void);
+ct_config *config_load(const char *path, GError **err);
+void config_free(ct_config *c);
+
+/* Parse a boolean the way the file does ("yes/no/true/false/on/off/1/0"). */
+bool config_parse_bool(const char *s, bool *out);
+
+#endif

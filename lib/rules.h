@@ -1,0 +1,111 @@
+/* rules — the rule language: load the files of conf/rules.d, compile every
+ * pattern with PCRE2 (JIT, match limits), evaluate a message view.
+ *
+ * THE LANGUAGE (the full manual is copytroll-rules(5))
+ *   Line oriented.  `#` starts a comment line; blank lines are ignored;
+ *   leading white space is ignored.  A line is KEYWORD ARGUMENTS.  Attribute
+ *   lines belong to the last block opened by `agency`, `rule` or `meta`.
+ *
+ *   threshold N              score from which a message is a claim (default 5)
+ *
+ *   agency ID                open an agency block; ID is lower-case [a-z0-9-]
+ *     name TEXT              display name
+ *     domains D...           domains it really sends from (subdomains count)
+ *     portals D...           its portal / payment / evidence domains
+ *     advice URL             response guide for X-Copytroll-Advice
+ *
+ *   rule NAME TARGET /PATTERN/FLAGS
+ *     score N                added when the rule fires (may be negative; default 1)
+ *     agency ID              the agency this rule points to (declared earlier)
+ *     kind KIND              first_notice reminder escalation closed paid other
+ *     describe TEXT
+ *
+ *   meta NAME EXPR           fires when EXPR is true; EXPR combines names of
+ *                            rules (or earlier metas) with ! && || ( )
+ *     score / agency / kind / describe as for rule
+ *
+ *   shortener D...           URL-shortener domains   } a claim that links to
+ *   filehost D...            file-sharing domains    } one, or attaches a
+ *   risky-extension EXT...   e.g. zip exe js         } risky file, is suspect
+ *
+ *   NAME is [A-Z0-9_]+ and unique across all files.  TARGET is one of
+ *     subject  from  sender  header:NAME  body  rawbody  url  attachment  pdf  text
+ *   from: the From header "Name <addr>"; sender: every sender address (From,
+ *   Reply-To, Return-Path, Sender, envelope sender), one value each; body:
+ *   the UTF-8 text of every text part (HTML converted); rawbody: the raw
+ *   message bytes; url: each URL; attachment: each attachment's file name;
+ *   pdf: text of attached PDFs; text: subject, body and pdf text together.
+ *   A multi-valued target fires when any value matches.
+ *   The pattern is delimited by `/` (or by the first character after the
+ *   target when that is not a letter, e.g. m{...} style: `{` ... `}` is
+ *   NOT supported; use `/` and escape `\/`).  FLAGS: i m s x.  Patterns are
+ *   UTF-8 with Unicode properties.
+ *
+ *   Named captures extract fields: case_id client amount currency deadline
+ *   image_url page_url portal_url, and fee (components of the total:
+ *   every fee captured by any rule is added up when no rule captures
+ *   amount).  The first rule in load order that captures a scalar field
+ *   wins; image_url and page_url collect every match.
+ *
+ * DECISION
+ *   Each fired rule adds its score to its agency (or to a shared pool when
+ *   it names none).  The agency with the highest score wins; the message
+ *   score is that agency's score plus the shared pool.  score >= threshold
+ *   with an agency → claim.  The kind is the highest-precedence kind among
+ *   the fired rules (see verdict.h), first_notice when none says.  A claim
+ *   whose senders are all outside the agency's domains, or that links to a
+ *   shortener / file host, or attaches a risky file → suspect with a reason.
+ *
+ * Provides
+ *   rules_load_dir()  load every *.rules file of a directory in name order
+ *   rules_load_file() one file (tests)
+ *   rules_eval()      evaluate a view → verdict
+ *   rules_ref()/rules_unref()  reference counting for reload (the milter
+ *                     swaps a new set in while old connections finish)
+ *   rules_agency_*()  look up an agency's display name / advice URL
+ *
+ * Ownership
+ *   A ruleset is created with one reference.  rules_eval() only reads the
+ *   set, so several threads may evaluate the same set at once (each call
+ *   uses its own PCRE2 match data).  The verdict returned belongs to the
+ *   caller (verdict_free()).
+ *
+ * Errors
+ *   Loading fails with a GError (domain RULES_ERROR) whose message is
+ *   `file:line: why` for the first problem found.  At evaluation a pattern
+ *   that hits the PCRE2 match or depth limit counts as not matching and
+ *   increments verdict->match_limit_hits.
+ */
+#ifndef CT_RULES_H
+#define CT_RULES_H
+
+#include <glib.h>
+
+#include "msgview.h"
+#include "verdict.h"
+
+#define RULES_ERROR (rules_error_quark())
+GQuark rules_error_quark(void);
+
+typedef struct ruleset ruleset;
+
+/* Extra facts the view does not carry (the milter knows them). */
+typedef struct rules_env {
+    const char *env_sender;   /* envelope MAIL FROM, NULL if unknown */
+} rules_env;
+
+ruleset *rules_load_dir(const char *dir, GError **err);
+ruleset *rules_load_file(const char *path, GError **err);
+ruleset *rules_ref(ruleset *rs);
+void rules_unref(ruleset *rs);
+
+unsigned rules_count(const ruleset *rs);
+unsigned rules_agency_count(const ruleset *rs);
+
+verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env);
+
+/* NULL when the agency is unknown or has none. */
+const char *rules_agency_name(const ruleset *rs, const char *agency_id);
+const char *rules_agency_advice(const ruleset *rs, const char *agency_id);
+
+#endif

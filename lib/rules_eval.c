@@ -1,0 +1,396 @@
+/* Evaluating a rule set against one message view: match every rule on its
+ * target, evaluate metas, add up scores per agency, decide the verdict and
+ * kind, then gather and normalise the fields the winning agency's rules
+ * captured, and look for signs of impersonation.  Reads the rule set only,
+ * so threads may share it. */
+#include "rules_internal.h"
+
+#include <string.h>
+
+#include "normalize.h"
+
+#define MAX_URL_MATCHES 50   /* image/page URLs gathered per rule */
+#define MAX_FIELD_CHARS 200
+#define MAX_URL_CHARS 2048
+
+typedef struct capture {
+    char *text[F_COUNT];     /* first capture of each scalar field */
+    GPtrArray *urls[2];      /* image, page */
+} capture;
+
+typedef struct evalctx {
+    const struct ruleset *rs;
+    const msgview *v;
+    const rules_env *env;
+    pcre2_match_data *md;
+    GString *text;           /* subject + body + pdf, built on first use */
+    bool *fired;
+    capture *caps;           /* one per rule, filled only for fired rules */
+    unsigned limit_hits;
+} evalctx;
+
+bool rules_domain_in(const GPtrArray *domains, const char *domain)
+{
+    if (!domain)
+        return false;
+    size_t dl = strlen(domain);
+    for (guint i = 0; i < domains->len; i++) {
+        const char *d = g_ptr_array_index(domains, i);
+        size_t n = strlen(d);
+        if (dl == n ? g_ascii_strcasecmp(domain, d) == 0
+                    : dl > n && domain[dl - n - 1] == '.' && g_ascii_strcasecmp(domain + dl - n, d) == 0)
+            return true;
+    }
+    return false;
+}
+
+static char *substring(pcre2_match_data *md, const char *name)
+{
+    PCRE2_UCHAR *buf;
+    PCRE2_SIZE len;
+    if (pcre2_substring_get_byname(md, (PCRE2_SPTR)name, &buf, &len) != 0)
+        return NULL;
+    char *s = g_utf8_make_valid((const char *)buf, (gssize)len);
+    pcre2_substring_free(buf);
+    return s;
+}
+
+static void capture_clear(capture *c)
+{
+    for (unsigned f = 0; f < F_COUNT; f++)
+        g_free(c->text[f]);
+    for (unsigned i = 0; i < 2; i++)
+        if (c->urls[i])
+            g_ptr_array_unref(c->urls[i]);
+}
+
+/* Match one subject; on a hit store the captures.  Returns true on a match. */
+static bool match_value(evalctx *cx, const rule *r, capture *cap, const char *s, size_t len)
+{
+    int rc = pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, cx->md, cx->rs->mctx);
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+        cx->limit_hits++;
+        g_debug("rule %s (%s:%u) hit the PCRE2 match limit", r->name, r->file, r->line);
+        return false;
+    }
+    if (rc < 0)
+        return false;
+    for (unsigned f = 0; f < F_COUNT; f++)
+        if ((r->fields & (1u << f)) && f != F_IMAGE_URL && f != F_PAGE_URL && !cap->text[f])
+            cap->text[f] = substring(cx->md, rule_field_names[f]);
+    /* URL fields collect every match in this subject. */
+    for (unsigned u = 0; u < 2; u++) {
+        rule_field f = u ? F_PAGE_URL : F_IMAGE_URL;
+        if (!(r->fields & (1u << f)))
+            continue;
+        if (!cap->urls[u])
+            cap->urls[u] = g_ptr_array_new_with_free_func(g_free);
+        PCRE2_SIZE off = 0;
+        for (unsigned n = 0; n < MAX_URL_MATCHES && off <= len; n++) {
+            if (n > 0 && pcre2_match(r->re, (PCRE2_SPTR)s, len, off, 0, cx->md, cx->rs->mctx) < 0)
+                break;
+            char *url = substring(cx->md, rule_field_names[f]);
+            if (url)
+                g_ptr_array_add(cap->urls[u], url);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(cx->md);
+            off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+        }
+    }
+    return true;
+}
+
+static bool match_str(evalctx *cx, const rule *r, capture *cap, const char *s)
+{
+    return s && match_value(cx, r, cap, s, strlen(s));
+}
+
+static const GString *full_text(evalctx *cx)
+{
+    if (!cx->text) {
+        const msgview *v = cx->v;
+        cx->text = g_string_sized_new(v->body_text->len + v->pdf_text->len + 256);
+        if (v->subject)
+            g_string_append(cx->text, v->subject);
+        g_string_append_c(cx->text, '\n');
+        g_string_append_len(cx->text, v->body_text->str, (gssize)v->body_text->len);
+        g_string_append_c(cx->text, '\n');
+        g_string_append_len(cx->text, v->pdf_text->str, (gssize)v->pdf_text->len);
+    }
+    return cx->text;
+}
+
+static bool match_rule(evalctx *cx, const rule *r, capture *cap)
+{
+    const msgview *v = cx->v;
+    bool hit = false;
+    switch (r->target) {
+    case TGT_SUBJECT:
+        return match_str(cx, r, cap, v->subject);
+    case TGT_FROM: {
+        char *from = g_strdup_printf("%s <%s>", v->from.name ? v->from.name : "", v->from.addr ? v->from.addr : "");
+        hit = match_str(cx, r, cap, from);
+        g_free(from);
+        return hit;
+    }
+    case TGT_SENDER: {
+        const char *addrs[] = {v->from.addr, v->reply_to.addr, v->return_path.addr, v->sender.addr,
+                               cx->env ? cx->env->env_sender : NULL};
+        for (unsigned i = 0; !hit && i < G_N_ELEMENTS(addrs); i++)
+            hit = match_str(cx, r, cap, addrs[i]);
+        return hit;
+    }
+    case TGT_HEADER:
+        for (guint i = 0; !hit && i < v->headers->len; i++) {
+            const mv_header *h = g_ptr_array_index(v->headers, i);
+            if (g_ascii_strcasecmp(h->name, r->header_name) == 0)
+                hit = match_str(cx, r, cap, h->value);
+        }
+        return hit;
+    case TGT_BODY:
+        return match_value(cx, r, cap, v->body_text->str, v->body_text->len);
+    case TGT_RAWBODY:
+        return v->raw && match_value(cx, r, cap, v->raw, v->raw_len);
+    case TGT_PDF:
+        return v->pdf_text->len && match_value(cx, r, cap, v->pdf_text->str, v->pdf_text->len);
+    case TGT_TEXT:
+        return match_value(cx, r, cap, full_text(cx)->str, full_text(cx)->len);
+    case TGT_URL:
+        for (guint i = 0; !hit && i < v->urls->len; i++)
+            hit = match_str(cx, r, cap, ((const mv_url *)g_ptr_array_index(v->urls, i))->url);
+        return hit;
+    case TGT_ATTACHMENT:
+        for (guint i = 0; !hit && i < v->attachments->len; i++)
+            hit = match_str(cx, r, cap, ((const mv_attachment *)g_ptr_array_index(v->attachments, i))->filename);
+        return hit;
+    case TGT_META:
+        return rules_meta_eval(r->meta, cx->fired);
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------ decision */
+
+typedef struct tally {
+    int agency;     /* winning agency index, -1 none */
+    double score;
+    ct_kind kind;
+} tally;
+
+static tally decide(const evalctx *cx)
+{
+    const struct ruleset *rs = cx->rs;
+    double *per = g_new0(double, rs->agencies->len + 1);
+    double pool = 0;
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (!cx->fired[i])
+            continue;
+        if (r->agency >= 0)
+            per[r->agency] += r->score;
+        else
+            pool += r->score;
+    }
+    tally t = {.agency = -1};
+    for (guint a = 0; a < rs->agencies->len; a++)
+        if (per[a] > 0 && (t.agency < 0 || per[a] > per[t.agency]))
+            t.agency = (int)a;
+    t.score = (t.agency >= 0 ? per[t.agency] : 0) + pool;
+    g_free(per);
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (cx->fired[i] && (r->agency < 0 || r->agency == t.agency) && r->kind > t.kind)
+            t.kind = r->kind;
+    }
+    return t;
+}
+
+static void add_unique(GPtrArray *list, const char *s)
+{
+    for (guint i = 0; i < list->len; i++)
+        if (strcmp(g_ptr_array_index(list, i), s) == 0)
+            return;
+    g_ptr_array_add(list, g_strdup(s));
+}
+
+static char *clean_id(const char *raw)
+{
+    char *s = norm_text(raw, 64);
+    if (s)
+        g_strstrip(g_strdelimit(s, "#:", ' '));
+    if (s && !*s) {
+        g_free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static char *clean_client(const char *raw)
+{
+    char *s = norm_text(raw, MAX_FIELD_CHARS);
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    while (n && strchr(" ,.;:\"'", s[n - 1]))
+        s[--n] = '\0';
+    if (!n) {
+        g_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Amount: a captured total wins; else the sum of every fee component. */
+static void fill_amount(verdict *out, const char *amount_text, GPtrArray *fees, const char *currency_text)
+{
+    int64_t cents = 0, one;
+    char *cur = NULL;
+    bool have = false;
+    if (amount_text)
+        have = norm_amount(amount_text, &cents, &cur);
+    bool from_fees = false;
+    for (guint i = 0; !have && fees && i < fees->len; i++)
+        if (norm_amount(g_ptr_array_index(fees, i), &one, &cur)) {
+            cents += one;
+            from_fees = true;
+        }
+    have = have || from_fees;
+    if (currency_text) {
+        char *c = norm_currency(currency_text);
+        if (c) {
+            g_free(cur);
+            cur = c;
+        }
+    }
+    if (have && cents > 0) {
+        out->amount = norm_cents_format(cents);
+        out->currency = cur;
+        cur = NULL;
+    }
+    g_free(cur);
+}
+
+static void gather_fields(evalctx *cx, int agency_idx, verdict *out)
+{
+    const char *text[F_COUNT] = {0};
+    GPtrArray *fees = g_ptr_array_new();
+    for (guint i = 0; i < cx->rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(cx->rs->rules, i);
+        capture *c = &cx->caps[i];
+        if (!cx->fired[i] || (r->agency >= 0 && r->agency != agency_idx))
+            continue;
+        for (unsigned f = 0; f < F_COUNT; f++)
+            if (c->text[f] && !text[f])
+                text[f] = c->text[f];
+        if (c->text[F_FEE])
+            g_ptr_array_add(fees, c->text[F_FEE]);
+        for (unsigned u = 0; u < 2; u++)
+            for (guint k = 0; c->urls[u] && k < c->urls[u]->len; k++) {
+                char *url = norm_text(g_ptr_array_index(c->urls[u], k), MAX_URL_CHARS);
+                if (url)
+                    add_unique(u ? out->page_urls : out->image_urls, url);
+                g_free(url);
+            }
+    }
+    out->case_id = clean_id(text[F_CASE_ID]);
+    out->client = clean_client(text[F_CLIENT]);
+    fill_amount(out, text[F_AMOUNT], fees, text[F_CURRENCY]);
+    out->deadline = norm_deadline(text[F_DEADLINE], cx->v->date_time);
+    out->portal_url = norm_text(text[F_PORTAL_URL], MAX_URL_CHARS);
+    g_ptr_array_unref(fees);
+}
+
+/* ------------------------------------------------------------ impersonation */
+
+static bool view_is_forward(const msgview *v)
+{
+    static const char *const prefixes[] = {"fwd:", "fw:", "wg:", "tr:", "rv:", "enc:"};
+    for (guint i = 0; i < v->parts->len; i++)
+        if (((const mv_part *)g_ptr_array_index(v->parts, i))->forwarded)
+            return true;
+    for (unsigned i = 0; v->subject && i < G_N_ELEMENTS(prefixes); i++)
+        if (g_ascii_strncasecmp(v->subject, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+static const char *risky_file(const struct ruleset *rs, const msgview *v)
+{
+    for (guint i = 0; i < v->attachments->len; i++) {
+        const mv_attachment *a = g_ptr_array_index(v->attachments, i);
+        const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
+        for (guint k = 0; dot && k < rs->risky_ext->len; k++)
+            if (g_ascii_strcasecmp(dot + 1, g_ptr_array_index(rs->risky_ext, k)) == 0)
+                return "risky-attachment";
+    }
+    return NULL;
+}
+
+static const char *suspicion(const evalctx *cx, const agency *a)
+{
+    const msgview *v = cx->v;
+    for (guint i = 0; i < v->urls->len; i++) {
+        const char *host = ((const mv_url *)g_ptr_array_index(v->urls, i))->host;
+        if (rules_domain_in(cx->rs->filehosts, host))
+            return "link-to-file-host";
+        if (rules_domain_in(cx->rs->shorteners, host))
+            return "link-shortener";
+    }
+    const char *risky = risky_file(cx->rs, v);
+    if (risky)
+        return risky;
+    if (a->domains->len && !rules_domain_in(a->domains, v->from.domain) && !view_is_forward(v))
+        return "sender-not-agency";
+    return NULL;
+}
+
+static char *portal_from_view(const msgview *v, const agency *a)
+{
+    for (guint i = 0; i < v->urls->len; i++) {
+        const mv_url *u = g_ptr_array_index(v->urls, i);
+        if (a->portals->len && rules_domain_in(a->portals, u->host))
+            return norm_text(u->url, MAX_URL_CHARS);
+    }
+    return NULL;
+}
+
+verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env)
+{
+    evalctx cx = {.rs = rs, .v = view, .env = env};
+    guint n = rs->rules->len;
+    cx.fired = g_new0(bool, n ? n : 1);
+    cx.caps = g_new0(capture, n ? n : 1);
+    cx.md = pcre2_match_data_create(32, NULL);
+    for (guint i = 0; i < n; i++)
+        cx.fired[i] = match_rule(&cx, g_ptr_array_index(rs->rules, i), &cx.caps[i]);
+
+    verdict *out = verdict_new();
+    tally t = decide(&cx);
+    out->score = t.score;
+    out->truncated = view->truncated;
+    out->match_limit_hits = cx.limit_hits;
+    for (guint i = 0; i < n; i++)
+        if (cx.fired[i])
+            g_ptr_array_add(out->rules, g_strdup(((const rule *)g_ptr_array_index(rs->rules, i))->name));
+    if (t.agency >= 0 && t.score >= rs->threshold) {
+        const agency *a = g_ptr_array_index(rs->agencies, t.agency);
+        out->verdict = CT_VERDICT_CLAIM;
+        out->agency = g_strdup(a->id);
+        out->kind = t.kind ? t.kind : CT_KIND_FIRST_NOTICE;
+        gather_fields(&cx, t.agency, out);
+        if (!out->portal_url)
+            out->portal_url = portal_from_view(view, a);
+        const char *why = suspicion(&cx, a);
+        if (why) {
+            out->verdict = CT_VERDICT_SUSPECT;
+            out->reason = g_strdup(why);
+        }
+    }
+    for (guint i = 0; i < n; i++)
+        capture_clear(&cx.caps[i]);
+    g_free(cx.caps);
+    g_free(cx.fired);
+    pcre2_match_data_free(cx.md);
+    if (cx.text)
+        g_string_free(cx.text, TRUE);
+    return out;
+}

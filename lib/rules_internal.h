@@ -1,0 +1,73 @@
+/* rules_internal — the compiled rule set, shared by the loader
+ * (rules_load.c), the meta-expression compiler (rules_meta.c) and the
+ * evaluator (rules_eval.c).  Not part of the library's interface.
+ *
+ * Ownership: a ruleset owns its agencies, rules and lists; rules_unref()
+ * frees everything when the last reference goes.
+ */
+#ifndef CT_RULES_INTERNAL_H
+#define CT_RULES_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "rules.h"
+
+typedef enum rule_target {
+    TGT_SUBJECT, TGT_FROM, TGT_SENDER, TGT_HEADER, TGT_BODY, TGT_RAWBODY,
+    TGT_URL, TGT_ATTACHMENT, TGT_PDF, TGT_TEXT, TGT_META,
+} rule_target;
+
+/* Fields a named capture can fill, in verdict order. */
+typedef enum rule_field {
+    F_CASE_ID, F_CLIENT, F_AMOUNT, F_FEE, F_CURRENCY, F_DEADLINE,
+    F_IMAGE_URL, F_PAGE_URL, F_PORTAL_URL, F_COUNT,
+} rule_field;
+
+extern const char *const rule_field_names[F_COUNT];
+
+typedef struct agency {
+    char *id, *name, *advice;
+    GPtrArray *domains;   /* char*, lower case */
+    GPtrArray *portals;   /* char*, lower case */
+} agency;
+
+/* A meta expression in postfix (RPN) order. */
+typedef enum meta_op { MOP_RULE, MOP_NOT, MOP_AND, MOP_OR } meta_op;
+typedef struct meta_step {
+    meta_op op;
+    unsigned rule;        /* index into ruleset->rules for MOP_RULE */
+} meta_step;
+
+typedef struct rule {
+    char *name, *describe;
+    char *file;           /* where it was defined, for messages */
+    unsigned line;
+    rule_target target;
+    char *header_name;    /* TGT_HEADER only */
+    pcre2_code *re;       /* NULL for metas */
+    unsigned fields;      /* bit per rule_field it captures */
+    GArray *meta;         /* meta_step, metas only */
+    double score;
+    int agency;           /* index into ruleset->agencies, -1 = none */
+    ct_kind kind;
+} rule;
+
+struct ruleset {
+    gint refs;
+    double threshold;
+    GPtrArray *agencies;      /* agency* */
+    GPtrArray *rules;         /* rule*, in load order */
+    GHashTable *rule_index;   /* name -> index+1 (GUINT_TO_POINTER) */
+    GPtrArray *shorteners, *filehosts, *risky_ext;  /* char*, lower case */
+    pcre2_match_context *mctx; /* match and depth limits, read-only */
+};
+
+/* rules_meta.c: compile "A && !(B || C)" into steps; false + *why on error. */
+bool rules_meta_compile(struct ruleset *rs, const char *expr, GArray *steps, char **why);
+bool rules_meta_eval(const GArray *steps, const bool *fired);
+
+int rules_agency_index(const struct ruleset *rs, const char *id);
+bool rules_domain_in(const GPtrArray *domains, const char *domain);
+
+#endif

@@ -1,0 +1,486 @@
+/* Loading rule files: one line at a time, each error reported as
+ * "file:line: why" and the whole load abandoned (a half-loaded rule set is
+ * never used).  See rules.h for the language. */
+#include "rules_internal.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(copytroll-rules-error, rules_error)
+
+/* PCRE2 limits: generous for real notices, low enough that a
+ * catastrophic-backtracking pattern gives up in milliseconds. */
+#define RULES_MATCH_LIMIT 200000
+#define RULES_DEPTH_LIMIT 5000
+
+const char *const rule_field_names[F_COUNT] = {
+    [F_CASE_ID] = "case_id", [F_CLIENT] = "client", [F_AMOUNT] = "amount",
+    [F_FEE] = "fee", [F_CURRENCY] = "currency", [F_DEADLINE] = "deadline",
+    [F_IMAGE_URL] = "image_url", [F_PAGE_URL] = "page_url", [F_PORTAL_URL] = "portal_url",
+};
+
+typedef struct loader {
+    struct ruleset *rs;
+    const char *file;
+    unsigned line;
+    agency *cur_agency;   /* open block, if any */
+    rule *cur_rule;
+    GError **err;
+} loader;
+
+static void agency_free(gpointer p)
+{
+    agency *a = p;
+    g_free(a->id);
+    g_free(a->name);
+    g_free(a->advice);
+    g_ptr_array_unref(a->domains);
+    g_ptr_array_unref(a->portals);
+    g_free(a);
+}
+
+static void rule_free(gpointer p)
+{
+    rule *r = p;
+    g_free(r->name);
+    g_free(r->describe);
+    g_free(r->file);
+    g_free(r->header_name);
+    if (r->re)
+        pcre2_code_free(r->re);
+    if (r->meta)
+        g_array_unref(r->meta);
+    g_free(r);
+}
+
+static struct ruleset *ruleset_new(void)
+{
+    struct ruleset *rs = g_new0(struct ruleset, 1);
+    rs->refs = 1;
+    rs->threshold = 5.0;
+    rs->agencies = g_ptr_array_new_with_free_func(agency_free);
+    rs->rules = g_ptr_array_new_with_free_func(rule_free);
+    rs->rule_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    rs->shorteners = g_ptr_array_new_with_free_func(g_free);
+    rs->filehosts = g_ptr_array_new_with_free_func(g_free);
+    rs->risky_ext = g_ptr_array_new_with_free_func(g_free);
+    rs->mctx = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(rs->mctx, RULES_MATCH_LIMIT);
+    pcre2_set_depth_limit(rs->mctx, RULES_DEPTH_LIMIT);
+    return rs;
+}
+
+ruleset *rules_ref(ruleset *rs)
+{
+    g_atomic_int_inc(&rs->refs);
+    return rs;
+}
+
+void rules_unref(ruleset *rs)
+{
+    if (!rs || !g_atomic_int_dec_and_test(&rs->refs))
+        return;
+    g_ptr_array_unref(rs->agencies);
+    g_ptr_array_unref(rs->rules);
+    g_hash_table_destroy(rs->rule_index);
+    g_ptr_array_unref(rs->shorteners);
+    g_ptr_array_unref(rs->filehosts);
+    g_ptr_array_unref(rs->risky_ext);
+    pcre2_match_context_free(rs->mctx);
+    g_free(rs);
+}
+
+unsigned rules_count(const ruleset *rs) { return rs->rules->len; }
+unsigned rules_agency_count(const ruleset *rs) { return rs->agencies->len; }
+
+int rules_agency_index(const struct ruleset *rs, const char *id)
+{
+    for (guint i = 0; i < rs->agencies->len; i++)
+        if (strcmp(((agency *)g_ptr_array_index(rs->agencies, i))->id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool fail(loader *ld, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static bool fail(loader *ld, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(ld->err, RULES_ERROR, 1, "%s:%u: %s", ld->file, ld->line, why);
+    g_free(why);
+    return false;
+}
+
+static bool valid_name(const char *s, bool upper)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        bool ok = upper ? (g_ascii_isupper(*s) || g_ascii_isdigit(*s) || *s == '_')
+                        : (g_ascii_islower(*s) || g_ascii_isdigit(*s) || *s == '-');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool parse_number(const char *s, double *out)
+{
+    char *end;
+    double v = g_ascii_strtod(s, &end);
+    if (end == s || *end || v != v || v > 1e6 || v < -1e6)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Split "word rest" in place: returns word, *rest points past blanks. */
+static char *next_word(char **rest)
+{
+    char *p = *rest;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    char *w = p;
+    while (*p && *p != ' ' && *p != '\t')
+        p++;
+    if (*p)
+        *p++ = '\0';
+    while (*p == ' ' || *p == '\t')
+        p++;
+    *rest = p;
+    return w;
+}
+
+static bool add_list(loader *ld, GPtrArray *list, char *rest, const char *what)
+{
+    if (!*rest)
+        return fail(ld, "%s needs at least one value", what);
+    while (*rest) {
+        char *w = next_word(&rest);
+        g_ptr_array_add(list, g_ascii_strdown(w[0] == '.' ? w + 1 : w, -1));
+    }
+    return true;
+}
+
+static bool parse_target(loader *ld, rule *r, const char *t)
+{
+    static const struct { const char *name; rule_target t; } targets[] = {
+        {"subject", TGT_SUBJECT}, {"from", TGT_FROM}, {"sender", TGT_SENDER},
+        {"body", TGT_BODY}, {"rawbody", TGT_RAWBODY}, {"url", TGT_URL},
+        {"attachment", TGT_ATTACHMENT}, {"pdf", TGT_PDF}, {"text", TGT_TEXT},
+    };
+    if (g_ascii_strncasecmp(t, "header:", 7) == 0) {
+        if (!t[7])
+            return fail(ld, "header: needs a header name, e.g. header:X-Mailer");
+        r->target = TGT_HEADER;
+        r->header_name = g_strdup(t + 7);
+        return true;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(targets); i++) {
+        if (strcmp(t, targets[i].name) == 0) {
+            r->target = targets[i].t;
+            return true;
+        }
+    }
+    return fail(ld, "unknown target '%s' (subject, from, sender, header:NAME, body, "
+                    "rawbody, url, attachment, pdf, text)", t);
+}
+
+/* Record which fields the pattern's named groups fill; refuse unknown names
+ * so a typo such as (?<caseid>…) is caught at load time. */
+static bool scan_capture_names(loader *ld, rule *r)
+{
+    uint32_t count = 0, entry = 0;
+    PCRE2_SPTR table;
+    pcre2_pattern_info(r->re, PCRE2_INFO_NAMECOUNT, &count);
+    pcre2_pattern_info(r->re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+    pcre2_pattern_info(r->re, PCRE2_INFO_NAMETABLE, &table);
+    for (uint32_t i = 0; i < count; i++) {
+        const char *name = (const char *)table + i * entry + 2;
+        unsigned f;
+        for (f = 0; f < F_COUNT; f++)
+            if (strcmp(name, rule_field_names[f]) == 0)
+                break;
+        if (f == F_COUNT)
+            return fail(ld, "unknown capture name '%s' (case_id, client, amount, fee, "
+                            "currency, deadline, image_url, page_url, portal_url)", name);
+        r->fields |= 1u << f;
+    }
+    return true;
+}
+
+static bool compile_pattern(loader *ld, rule *r, char *spec)
+{
+    if (spec[0] != '/')
+        return fail(ld, "pattern must be written /PATTERN/FLAGS");
+    char *end = strrchr(spec, '/');
+    if (end == spec)
+        return fail(ld, "pattern has no closing '/'");
+    uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DUPNAMES | PCRE2_MATCH_INVALID_UTF;
+    for (char *f = end + 1; *f; f++) {
+        switch (*f) {
+        case 'i': opts |= PCRE2_CASELESS; break;
+        case 'm': opts |= PCRE2_MULTILINE; break;
+        case 's': opts |= PCRE2_DOTALL; break;
+        case 'x': opts |= PCRE2_EXTENDED; break;
+        default: return fail(ld, "unknown pattern flag '%c' (i, m, s, x)", *f);
+        }
+    }
+    int code;
+    PCRE2_SIZE off;
+    r->re = pcre2_compile((PCRE2_SPTR)(spec + 1), (PCRE2_SIZE)(end - spec - 1), opts, &code, &off, NULL);
+    if (!r->re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        return fail(ld, "bad pattern at offset %zu: %s", (size_t)off, (char *)msg);
+    }
+    /* No JIT (e.g. MemoryDenyWriteExecute) still works, only slower. */
+    pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+    return scan_capture_names(ld, r);
+}
+
+/* Takes r: on failure it is freed. */
+static bool register_rule(loader *ld, rule *r)
+{
+    bool ok = true;
+    if (!valid_name(r->name, true))
+        ok = fail(ld, "rule name '%s' must be A-Z, 0-9 and _", r->name);
+    else if (g_hash_table_contains(ld->rs->rule_index, r->name))
+        ok = fail(ld, "rule %s is defined twice", r->name);
+    if (!ok) {
+        rule_free(r);
+        return false;
+    }
+    r->file = g_strdup(ld->file);
+    r->line = ld->line;
+    r->score = 1.0;
+    r->agency = -1;
+    g_ptr_array_add(ld->rs->rules, r);
+    g_hash_table_insert(ld->rs->rule_index, g_strdup(r->name), GUINT_TO_POINTER(ld->rs->rules->len));
+    ld->cur_rule = r;
+    ld->cur_agency = NULL;
+    return true;
+}
+
+static bool kw_rule(loader *ld, char *rest)
+{
+    rule *r = g_new0(rule, 1);
+    r->name = g_strdup(next_word(&rest));
+    char *target = next_word(&rest);
+    if (!register_rule(ld, r))
+        return false;
+    if (!*target || !*rest)
+        return fail(ld, "usage: rule NAME TARGET /PATTERN/FLAGS");
+    return parse_target(ld, r, target) && compile_pattern(ld, r, rest);
+}
+
+static bool kw_meta(loader *ld, char *rest)
+{
+    rule *r = g_new0(rule, 1);
+    r->name = g_strdup(next_word(&rest));
+    r->target = TGT_META;
+    r->meta = g_array_new(FALSE, FALSE, sizeof(meta_step));
+    if (!register_rule(ld, r))
+        return false;
+    if (!*rest)
+        return fail(ld, "usage: meta NAME EXPRESSION");
+    char *why = NULL;
+    if (!rules_meta_compile(ld->rs, rest, r->meta, &why)) {
+        fail(ld, "%s", why);
+        g_free(why);
+        return false;
+    }
+    return true;
+}
+
+static bool kw_agency(loader *ld, char *rest)
+{
+    char *id = next_word(&rest);
+    if (!valid_name(id, false) || *rest)
+        return fail(ld, "usage: agency ID (lower-case letters, digits and -)");
+    if (rules_agency_index(ld->rs, id) >= 0)
+        return fail(ld, "agency %s is defined twice", id);
+    agency *a = g_new0(agency, 1);
+    a->id = g_strdup(id);
+    a->domains = g_ptr_array_new_with_free_func(g_free);
+    a->portals = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(ld->rs->agencies, a);
+    ld->cur_agency = a;
+    ld->cur_rule = NULL;
+    return true;
+}
+
+static bool agency_attr(loader *ld, const char *kw, char *rest)
+{
+    agency *a = ld->cur_agency;
+    if (!*rest)
+        return fail(ld, "%s needs a value", kw);
+    if (strcmp(kw, "name") == 0) {
+        g_free(a->name);
+        a->name = g_strdup(rest);
+        return true;
+    }
+    if (strcmp(kw, "advice") == 0) {
+        if (!g_str_has_prefix(rest, "https://") && !g_str_has_prefix(rest, "http://"))
+            return fail(ld, "advice must be an http(s) URL");
+        g_free(a->advice);
+        a->advice = g_strdup(rest);
+        return true;
+    }
+    if (strcmp(kw, "domains") == 0)
+        return add_list(ld, a->domains, rest, kw);
+    if (strcmp(kw, "portals") == 0)
+        return add_list(ld, a->portals, rest, kw);
+    return fail(ld, "'%s' does not belong in an agency block (name, domains, portals, advice)", kw);
+}
+
+static bool rule_attr(loader *ld, const char *kw, char *rest)
+{
+    rule *r = ld->cur_rule;
+    if (!*rest)
+        return fail(ld, "%s needs a value", kw);
+    if (strcmp(kw, "score") == 0) {
+        if (!parse_number(rest, &r->score))
+            return fail(ld, "score must be a number, got '%s'", rest);
+        return true;
+    }
+    if (strcmp(kw, "agency") == 0) {
+        r->agency = rules_agency_index(ld->rs, rest);
+        if (r->agency < 0)
+            return fail(ld, "unknown agency '%s' (declare it with `agency` first)", rest);
+        return true;
+    }
+    if (strcmp(kw, "kind") == 0) {
+        if (!verdict_kind_parse(rest, &r->kind))
+            return fail(ld, "unknown kind '%s' (first_notice, reminder, escalation, closed, paid, other)", rest);
+        return true;
+    }
+    if (strcmp(kw, "describe") == 0) {
+        g_free(r->describe);
+        r->describe = g_strdup(rest);
+        return true;
+    }
+    return fail(ld, "'%s' does not belong in a rule (score, agency, kind, describe)", kw);
+}
+
+static bool load_line(loader *ld, char *line)
+{
+    char *rest = line;
+    char *kw = next_word(&rest);
+    if (*kw == '\0' || *kw == '#')
+        return true;
+    g_strchomp(rest);
+    if (strcmp(kw, "rule") == 0)
+        return kw_rule(ld, rest);
+    if (strcmp(kw, "meta") == 0)
+        return kw_meta(ld, rest);
+    if (strcmp(kw, "agency") == 0)
+        return kw_agency(ld, rest);
+    if (strcmp(kw, "threshold") == 0) {
+        ld->cur_rule = NULL;
+        ld->cur_agency = NULL;
+        if (!parse_number(rest, &ld->rs->threshold) || ld->rs->threshold <= 0)
+            return fail(ld, "threshold must be a number above 0");
+        return true;
+    }
+    if (strcmp(kw, "shortener") == 0)
+        return add_list(ld, ld->rs->shorteners, rest, kw);
+    if (strcmp(kw, "filehost") == 0)
+        return add_list(ld, ld->rs->filehosts, rest, kw);
+    if (strcmp(kw, "risky-extension") == 0)
+        return add_list(ld, ld->rs->risky_ext, rest, kw);
+    if (ld->cur_agency)
+        return agency_attr(ld, kw, rest);
+    if (ld->cur_rule)
+        return rule_attr(ld, kw, rest);
+    return fail(ld, "unknown keyword '%s'", kw);
+}
+
+static bool load_into(struct ruleset *rs, const char *path, GError **err)
+{
+    gchar *text;
+    gsize len;
+    GError *ioerr = NULL;
+    if (!g_file_get_contents(path, &text, &len, &ioerr)) {
+        g_set_error(err, RULES_ERROR, 1, "%s: %s", path, ioerr->message);
+        g_error_free(ioerr);
+        return false;
+    }
+    loader ld = {.rs = rs, .file = path, .err = err};
+    bool ok = true;
+    if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL)) {
+        ld.line = 1;
+        ok = fail(&ld, "not a UTF-8 text file");
+    }
+    char **lines = ok ? g_strsplit(text, "\n", -1) : NULL;
+    for (unsigned i = 0; ok && lines[i]; i++) {
+        ld.line = i + 1;
+        char *l = lines[i];
+        size_t n = strlen(l);
+        if (n && l[n - 1] == '\r')
+            l[n - 1] = '\0';
+        ok = load_line(&ld, l);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return ok;
+}
+
+ruleset *rules_load_file(const char *path, GError **err)
+{
+    struct ruleset *rs = ruleset_new();
+    if (!load_into(rs, path, err)) {
+        rules_unref(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+ruleset *rules_load_dir(const char *dir, GError **err)
+{
+    GError *ioerr = NULL;
+    GDir *d = g_dir_open(dir, 0, &ioerr);
+    if (!d) {
+        g_set_error(err, RULES_ERROR, 1, "%s: %s", dir, ioerr->message);
+        g_error_free(ioerr);
+        return NULL;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while ((n = g_dir_read_name(d)))
+        if (g_str_has_suffix(n, ".rules") && n[0] != '.')
+            g_ptr_array_add(names, g_build_filename(dir, n, NULL));
+    g_dir_close(d);
+    g_ptr_array_sort(names, cmp_str);
+
+    struct ruleset *rs = ruleset_new();
+    bool ok = names->len > 0;
+    if (!ok)
+        g_set_error(err, RULES_ERROR, 1, "%s: no *.rules files", dir);
+    for (guint i = 0; ok && i < names->len; i++)
+        ok = load_into(rs, g_ptr_array_index(names, i), err);
+    g_ptr_array_unref(names);
+    if (!ok) {
+        rules_unref(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+const char *rules_agency_name(const ruleset *rs, const char *agency_id)
+{
+    int i = agency_id ? rules_agency_index(rs, agency_id) : -1;
+    return i < 0 ? NULL : ((agency *)g_ptr_array_index(rs->agencies, i))->name;
+}
+
+const char *rules_agency_advice(const ruleset *rs, const char *agency_id)
+{
+    int i = agency_id ? rules_agency_index(rs, agency_id) : -1;
+    return i < 0 ? NULL : ((agency *)g_ptr_array_index(rs->agencies, i))->advice;
+}
