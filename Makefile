@@ -23,7 +23,9 @@ CC        ?= cc
 PKGS       = gmime-3.0 libpcre2-8 sqlite3 poppler-glib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-MILTER_LIBS := $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
+# libmilter is linked statically so that --wrap=accept reaches its accept()
+# calls (TCP_NODELAY on accepted connections, see milter/listen.h).
+MILTER_LIBS = -Wl,--wrap=accept -Wl,-Bstatic -lmilter -Wl,-Bdynamic
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 OPTFLAGS  ?= -O2 -g

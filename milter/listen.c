@@ -1,0 +1,81 @@
+#include "listen.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "log.h"
+
+int __real_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len);
+
+int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    int s = __real_accept(fd, addr, len);
+    if (s >= 0) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockname(s, (struct sockaddr *)&ss, &sl) == 0 &&
+            (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+            int one = 1;
+            setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+    }
+    return s;
+}
+
+static const char *unix_path(const char *spec)
+{
+    if (g_str_has_prefix(spec, "unix:"))
+        return spec + 5;
+    if (g_str_has_prefix(spec, "local:"))
+        return spec + 6;
+    return NULL;
+}
+
+static bool set_unix_perms(const ct_config *c, const char *path)
+{
+    if (c->socket_group) {
+        struct group *g = getgrnam(c->socket_group);
+        if (!g) {
+            log_msg(LOG_ERR, "SocketGroup %s: no such group", c->socket_group);
+            return false;
+        }
+        if (chown(path, (uid_t)-1, g->gr_gid) != 0) {
+            log_msg(LOG_ERR, "%s: cannot set group %s: %s", path, c->socket_group, strerror(errno));
+            return false;
+        }
+    }
+    if (c->socket_mode >= 0 && chmod(path, (mode_t)c->socket_mode) != 0) {
+        log_msg(LOG_ERR, "%s: cannot set mode %04o: %s", path, c->socket_mode, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool listen_open(const ct_config *c)
+{
+    const char *path = unix_path(c->socket);
+    if (path) {
+        char *dir = g_path_get_dirname(path);
+        g_mkdir_with_parents(dir, 0755);
+        g_free(dir);
+    }
+    if (smfi_setconn(c->socket) == MI_FAILURE) {
+        log_msg(LOG_ERR, "Socket %s: not a usable socket specification", c->socket);
+        return false;
+    }
+    /* true: remove a stale unix socket left by a crash. */
+    if (smfi_opensocket(true) == MI_FAILURE) {
+        log_msg(LOG_ERR, "Socket %s: cannot listen (in use, or no permission?)", c->socket);
+        return false;
+    }
+    return !path || set_unix_perms(c, path);
+}

@@ -1,0 +1,99 @@
+#include "session.h"
+
+#include <string.h>
+
+#include <libmilter/mfapi.h>
+
+static void forged_clear(gpointer p)
+{
+    g_free(((forged_header *)p)->name);
+}
+
+session *session_new(unsigned long proto)
+{
+    session *s = g_new0(session, 1);
+    s->proto = proto;
+    s->rcpts = g_ptr_array_new_with_free_func(g_free);
+    s->raw = g_string_sized_new(16384);
+    s->hdr_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    s->forged = g_array_new(FALSE, FALSE, sizeof(forged_header));
+    g_array_set_clear_func(s->forged, forged_clear);
+    return s;
+}
+
+void session_reset_message(session *s)
+{
+    g_clear_pointer(&s->queue_id, g_free);
+    g_clear_pointer(&s->env_sender, g_free);
+    g_clear_pointer(&s->subject, g_free);
+    g_ptr_array_set_size(s->rcpts, 0);
+    /* Keep the buffer for the next message unless one huge message grew it. */
+    if (s->raw->allocated_len > (1u << 20)) {
+        g_string_free(s->raw, TRUE);
+        s->raw = g_string_sized_new(16384);
+    }
+    g_string_truncate(s->raw, 0);
+    s->truncated = false;
+    g_hash_table_remove_all(s->hdr_counts);
+    g_array_set_size(s->forged, 0);
+    s->subject_count = 0;
+}
+
+void session_free(session *s)
+{
+    if (!s)
+        return;
+    session_reset_message(s);
+    casedb_close(s->db);
+    g_ptr_array_unref(s->rcpts);
+    g_string_free(s->raw, TRUE);
+    g_hash_table_destroy(s->hdr_counts);
+    g_array_unref(s->forged);
+    g_free(s);
+}
+
+static void append_capped(session *s, const char *data, size_t len, size_t max)
+{
+    if (s->raw->len >= max) {
+        s->truncated = s->truncated || len > 0;
+        return;
+    }
+    size_t room = max - s->raw->len;
+    if (len > room) {
+        len = room;
+        s->truncated = true;
+    }
+    g_string_append_len(s->raw, data, (gssize)len);
+}
+
+void session_add_header(session *s, const char *name, const char *value, size_t max)
+{
+    char *lower = g_ascii_strdown(name, -1);
+    int n = GPOINTER_TO_INT(g_hash_table_lookup(s->hdr_counts, lower)) + 1;
+    g_hash_table_replace(s->hdr_counts, lower, GINT_TO_POINTER(n));
+    if (g_ascii_strncasecmp(name, "X-Copytroll-", 12) == 0) {
+        forged_header f = {g_strdup(name), n};
+        g_array_append_val(s->forged, f);
+    }
+    if (g_ascii_strcasecmp(name, "Subject") == 0 && s->subject_count++ == 0)
+        s->subject = g_strdup(value);
+
+    /* Without SMFIP_HDR_LEADSPC the MTA stripped the space after ':'. */
+    GString *line = g_string_new(name);
+    g_string_append_c(line, ':');
+    if (!(s->proto & SMFIP_HDR_LEADSPC))
+        g_string_append_c(line, ' ');
+    for (const char *p = value; *p; p++) {
+        if (*p == '\n' && (p == value || p[-1] != '\r'))
+            g_string_append_c(line, '\r');
+        g_string_append_c(line, *p);
+    }
+    g_string_append(line, "\r\n");
+    append_capped(s, line->str, line->len, max);
+    g_string_free(line, TRUE);
+}
+
+void session_add_body(session *s, const unsigned char *chunk, size_t len, size_t max)
+{
+    append_capped(s, (const char *)chunk, len, max);
+}
