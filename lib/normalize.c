@@ -29,7 +29,8 @@ char *norm_currency(const char *text)
         if (hit && alpha) {
             size_t n = strlen(tok);
             bool left = hit == text || !g_ascii_isalpha(hit[-1]);
-            bool right = !g_ascii_isalpha(hit[n]) || g_ascii_strncasecmp(tok, "euro", 4) == 0;
+            bool plural = g_ascii_tolower(hit[n]) == 's' && !g_ascii_isalpha(hit[n + 1]);
+            bool right = !g_ascii_isalpha(hit[n]) || (plural && g_ascii_isalpha(tok[1]) && n > 3);
             if (!left || !right)
                 continue;
         }

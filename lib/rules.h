@@ -2,9 +2,11 @@
  * pattern with PCRE2 (JIT, match limits), evaluate a message view.
  *
  * THE LANGUAGE (the full manual is copytroll-rules(5))
- *   Line oriented.  `#` starts a comment line; blank lines are ignored;
- *   leading white space is ignored.  A line is KEYWORD ARGUMENTS.  Attribute
- *   lines belong to the last block opened by `agency`, `rule` or `meta`.
+ *   Line oriented.  `#` starts a comment line; blank lines are ignored.
+ *   A line is KEYWORD ARGUMENTS.  Attribute lines, indented by convention,
+ *   belong to the last block opened by `agency`, `rule` or `meta`.  The one
+ *   word that is both: `agency ID` at the start of a line opens an agency
+ *   block; indented under a rule or meta it names that rule's agency.
  *
  *   threshold N              score from which a message is a claim (default 5)
  *

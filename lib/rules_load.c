@@ -366,6 +366,9 @@ static bool rule_attr(loader *ld, const char *kw, char *rest)
 
 static bool load_line(loader *ld, char *line)
 {
+    /* `agency` opens a block at the start of a line, and names the rule's
+     * agency when indented under a rule. */
+    bool indented = *line == ' ' || *line == '\t';
     char *rest = line;
     char *kw = next_word(&rest);
     if (*kw == '\0' || *kw == '#')
@@ -375,7 +378,7 @@ static bool load_line(loader *ld, char *line)
         return kw_rule(ld, rest);
     if (strcmp(kw, "meta") == 0)
         return kw_meta(ld, rest);
-    if (strcmp(kw, "agency") == 0)
+    if (strcmp(kw, "agency") == 0 && !(indented && ld->cur_rule))
         return kw_agency(ld, rest);
     if (strcmp(kw, "threshold") == 0) {
         ld->cur_rule = NULL;

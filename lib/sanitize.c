@@ -6,7 +6,7 @@
 
 static bool token_char(unsigned char c)
 {
-    return g_ascii_isalnum(c) || strchr("._/+:@-", c) != NULL;
+    return g_ascii_isalnum(c) || strchr("._/-", c) != NULL;
 }
 
 char *sanitize_token(const char *s, size_t max)

@@ -3,8 +3,8 @@
  *
  * Provides
  *   sanitize_token()  for a parameter of X-Copytroll-Status (case=, agency=):
- *                     keeps [A-Za-z0-9._/+:@-], drops everything else
- *                     (spaces, ';', '=', quotes, CR, LF, NUL, 8-bit)
+ *                     keeps [A-Za-z0-9._/-], drops everything else
+ *                     (spaces, ';', '=', ':', quotes, CR, LF, NUL, 8-bit)
  *   sanitize_text()   for free text in a header (a Subject tag, a URL):
  *                     printable ASCII only, runs of white space and control
  *                     characters folded to one space, trimmed

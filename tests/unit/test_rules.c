@@ -1,0 +1,343 @@
+/* The rule language: loading with file:line errors, matching each target,
+ * metas, scores per agency, kinds, field extraction, impersonation, and
+ * the PCRE2 match limit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "rules.h"
+#include "testutil.h"
+
+static char *tmpdir;
+
+static int setup(void **state)
+{
+    (void)state;
+    tmpdir = g_dir_make_tmp("ct-rules-XXXXXX", NULL);
+    return tmpdir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    testutil_rmtree(tmpdir);
+    g_free(tmpdir);
+    return 0;
+}
+
+static const char *base_rules =
+    "threshold 5\n"
+    "shortener bit.ly\n"
+    "filehost drive.google.com dropbox.com\n"
+    "risky-extension zip exe\n"
+    "agency acme\n"
+    "  name ACME Rights\n"
+    "  domains acme-rights.example\n"
+    "  portals portal.acme-rights.example\n"
+    "  advice https://guide.example/acme\n"
+    "rule ACME_SENDER sender /@acme-rights\\.example$/i\n"
+    "  agency acme\n"
+    "  score 3\n"
+    "rule ACME_CASE text /case (?:id|number):?\\s*(?<case_id>AC-\\d{5})/i\n"
+    "  agency acme\n"
+    "  score 2\n"
+    "rule ACME_CLIENT body /on behalf of our client (?<client>[^,\\n]+)/i\n"
+    "  agency acme\n"
+    "  score 1\n"
+    "rule FEE_LICENCE body /licen[cs]e fee:?\\s*(?<fee>[\\d.,]+\\s*(?:EUR|\\x{20ac}))/i\n"
+    "  score 0.5\n"
+    "rule FEE_DAMAGES body /compensation:?\\s*(?<fee>[\\d.,]+\\s*(?:EUR|\\x{20ac}))/i\n"
+    "  score 0.5\n"
+    "rule DEADLINE body /(?:by|until|pay) (?<deadline>\\d{1,2}\\.\\d{1,2}\\.\\d{4}|within \\d+ days)/i\n"
+    "  score 0\n"
+    "rule ACME_REMIND subject /reminder/i\n"
+    "  agency acme\n"
+    "  kind reminder\n"
+    "  score 0.5\n"
+    "rule ACME_CLOSED body /decided to close the (?:claim|case)/i\n"
+    "  agency acme\n"
+    "  kind closed\n"
+    "  score 1\n"
+    "meta ACME_BOTH ACME_SENDER && (ACME_CASE || ACME_CLOSED) && !NEWSLETTER_HINT\n"
+    "  agency acme\n"
+    "  score 1\n";
+
+static ruleset *load(const char *text, char **errmsg)
+{
+    char *path = testutil_write(tmpdir, "t.rules", text);
+    GError *err = NULL;
+    ruleset *rs = rules_load_file(path, &err);
+    if (!rs && errmsg)
+        *errmsg = g_strdup(err->message);
+    g_clear_error(&err);
+    g_free(path);
+    return rs;
+}
+
+static ruleset *load_base(void)
+{
+    char *text = g_strconcat("rule NEWSLETTER_HINT body /unsubscribe/i\n  score -10\n", base_rules, NULL);
+    char *msg = NULL;
+    ruleset *rs = load(text, &msg);
+    if (!rs)
+        fail_msg("%s", msg);
+    g_free(text);
+    return rs;
+}
+
+static void loads_and_counts(void **state)
+{
+    (void)state;
+    ruleset *rs = load_base();
+    assert_int_equal(rules_count(rs), 10);
+    assert_int_equal(rules_agency_count(rs), 1);
+    assert_string_equal(rules_agency_name(rs, "acme"), "ACME Rights");
+    assert_string_equal(rules_agency_advice(rs, "acme"), "https://guide.example/acme");
+    assert_null(rules_agency_advice(rs, "nobody"));
+    rules_unref(rs);
+}
+
+static void first_notice_with_fields(void **state)
+{
+    (void)state;
+    ruleset *rs = load_base();
+    msgview *v = testutil_view("legal@acme-rights.example", "Copyright claim, case ID: AC-12345",
+                               "We write on behalf of our client Example Photo Agency Ltd, who owns the image.\n"
+                               "Licence fee: 389,59 EUR\nCompensation: 350,00 EUR\n"
+                               "Please pay by 07.05.2024 at the portal.\n");
+    testutil_view_add_url(v, "https://portal.acme-rights.example/pay", "portal.acme-rights.example");
+    verdict *out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+    assert_string_equal(out->agency, "acme");
+    assert_int_equal(out->kind, CT_KIND_FIRST_NOTICE);
+    assert_string_equal(out->case_id, "AC-12345");
+    assert_string_equal(out->client, "Example Photo Agency Ltd");
+    assert_string_equal(out->amount, "739.59");   /* licence + compensation */
+    assert_string_equal(out->currency, "EUR");
+    assert_string_equal(out->deadline, "2024-05-07");
+    assert_string_equal(out->portal_url, "https://portal.acme-rights.example/pay");
+    assert_true(out->score >= 5.0);
+    gboolean has_meta = FALSE;
+    for (guint i = 0; i < out->rules->len; i++)
+        has_meta |= strcmp(g_ptr_array_index(out->rules, i), "ACME_BOTH") == 0;
+    assert_true(has_meta);
+    verdict_free(out);
+    testutil_view_free(v);
+    rules_unref(rs);
+}
+
+static void kind_precedence(void **state)
+{
+    (void)state;
+    ruleset *rs = load_base();
+    msgview *v = testutil_view("legal@acme-rights.example", "Reminder: case ID AC-55555",
+                               "We have decided to close the claim.");
+    verdict *out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+    assert_int_equal(out->kind, CT_KIND_CLOSED);   /* closed outranks reminder */
+    verdict_free(out);
+    testutil_view_free(v);
+    rules_unref(rs);
+}
+
+static void below_threshold_and_negative_scores(void **state)
+{
+    (void)state;
+    ruleset *rs = load_base();
+    msgview *v = testutil_view("news@blog.example", "About ACME",
+                               "Someone got case ID: AC-12345 from ACME. Unsubscribe here.");
+    verdict *out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_NONE);
+    assert_null(out->agency);
+    assert_null(out->case_id);   /* fields only for claims */
+    assert_int_equal(out->kind, CT_KIND_NONE);
+    verdict_free(out);
+    testutil_view_free(v);
+    rules_unref(rs);
+}
+
+static void relative_deadline_uses_date(void **state)
+{
+    (void)state;
+    ruleset *rs = load_base();
+    msgview *v = testutil_view("legal@acme-rights.example", "case number AC-00001",
+                               "Please pay within 14 days.");
+    v->date_time = 1704067200; /* 2024-01-01 00:00 UTC */
+    verdict *out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+    assert_string_equal(out->deadline, "2024-01-15");
+    verdict_free(out);
+    testutil_view_free(v);
+    rules_unref(rs);
+}
+
+static void impersonation(void **state)
+{
+    (void)state;
+    ruleset *rs = load_base();
+    /* Agency wording, but from a free-mail address: the sender rule does
+     * not fire, so give it enough agency text to reach the threshold. */
+    char *body = "on behalf of our client Foo, case ID: AC-77777. We have decided to close the claim.";
+    msgview *v = testutil_view("acme.legal@freemail.example", "case ID AC-77777", body);
+    /* reach the threshold with a matching envelope sender only */
+    rules_env env = {.env_sender = "bounce@acme-rights.example"};
+    verdict *out = rules_eval(rs, v, &env);
+    assert_int_equal(out->verdict, CT_VERDICT_SUSPECT);
+    assert_string_equal(out->reason, "sender-not-agency");
+    assert_string_equal(out->agency, "acme");
+    verdict_free(out);
+    testutil_view_free(v);
+
+    v = testutil_view("legal@acme-rights.example", "case ID AC-77777", "see the images");
+    testutil_view_add_url(v, "https://drive.google.com/file/d/x", "drive.google.com");
+    out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_SUSPECT);
+    assert_string_equal(out->reason, "link-to-file-host");
+    verdict_free(out);
+    testutil_view_free(v);
+
+    v = testutil_view("legal@acme-rights.example", "case ID AC-77777", "see the images");
+    testutil_view_add_url(v, "https://bit.ly/abc", "bit.ly");
+    out = rules_eval(rs, v, NULL);
+    assert_string_equal(out->reason, "link-shortener");
+    verdict_free(out);
+    testutil_view_free(v);
+
+    /* A forward from the recipient to a lawyer is not an impersonation. */
+    v = testutil_view("owner@site.example", "Fwd: case ID AC-77777", body);
+    out = rules_eval(rs, v, &env);
+    assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+    verdict_free(out);
+    testutil_view_free(v);
+    rules_unref(rs);
+}
+
+static void header_and_url_targets(void **state)
+{
+    (void)state;
+    ruleset *rs = load("agency x\n  domains x.example\n"
+                       "rule XH header:subject /^Invoice (?<case_id>\\d+)$/\n  agency x\n  score 3\n"
+                       "rule XU url /^https:\\/\\/pay\\.x\\.example\\//\n  agency x\n  score 3\n", NULL);
+    assert_non_null(rs);
+    msgview *v = testutil_view("a@x.example", "Invoice 42", "");
+    testutil_view_add_url(v, "https://pay.x.example/42", "pay.x.example");
+    verdict *out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+    assert_string_equal(out->case_id, "42");
+    assert_int_equal(out->rules->len, 2);
+    verdict_free(out);
+    testutil_view_free(v);
+    rules_unref(rs);
+}
+
+/* A catastrophic-backtracking pattern must give up, count the hit, and not
+ * take the process down. */
+static void match_limit_counts(void **state)
+{
+    (void)state;
+    ruleset *rs = load("agency x\n"
+                       "rule EVIL body /^(a+)+$/\n  agency x\n  score 10\n", NULL);
+    assert_non_null(rs);
+    GString *s = g_string_new(NULL);
+    for (int i = 0; i < 40; i++)
+        g_string_append_c(s, 'a');
+    g_string_append_c(s, 'b');
+    msgview *v = testutil_view("a@b.example", "x", s->str);
+    verdict *out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->verdict, CT_VERDICT_NONE);
+    assert_int_equal(out->match_limit_hits, 1);
+    verdict_free(out);
+    testutil_view_free(v);
+    g_string_free(s, TRUE);
+    rules_unref(rs);
+}
+
+static void load_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *text; const char *expect; } cases[] = {
+        {"rule A body /x/\nrule A body /y/\n", "t.rules:2: rule A is defined twice"},
+        {"rule a body /x/\n", "t.rules:1: rule name 'a' must be"},
+        {"rule A nowhere /x/\n", "t.rules:1: unknown target 'nowhere'"},
+        {"\nrule A body /(x/\n", "t.rules:2: bad pattern at offset"},
+        {"rule A body /x/q\n", "t.rules:1: unknown pattern flag 'q'"},
+        {"rule A body x\n", "t.rules:1: pattern must be written /PATTERN/FLAGS"},
+        {"rule A body /(?<caseid>x)/\n", "t.rules:1: unknown capture name 'caseid'"},
+        {"rule A body /x/\n  score lots\n", "t.rules:2: score must be a number"},
+        {"rule A body /x/\n  agency nobody\n", "t.rules:2: unknown agency 'nobody'"},
+        {"rule A body /x/\n  kind angry\n", "t.rules:2: unknown kind 'angry'"},
+        {"meta M A && B\n", "t.rules:1: unknown rule A"},
+        {"rule A body /x/\nmeta M A &&\n", "t.rules:2: expression ends too early"},
+        {"rule A body /x/\nmeta M (A\n", "t.rules:2: missing ')'"},
+        {"agency Big\n", "t.rules:1: usage: agency ID"},
+        {"agency x\n  color red\n", "t.rules:2: 'color' does not belong in an agency block"},
+        {"agency x\n  advice ftp://x\n", "t.rules:2: advice must be an http(s) URL"},
+        {"frobnicate 3\n", "t.rules:1: unknown keyword 'frobnicate'"},
+        {"threshold 0\n", "t.rules:1: threshold must be a number above 0"},
+        {"shortener\n", "t.rules:1: shortener needs at least one value"},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *msg = NULL;
+        ruleset *rs = load(cases[i].text, &msg);
+        if (rs)
+            fail_msg("case %u loaded but should not", i);
+        if (!msg || !strstr(msg, cases[i].expect))
+            fail_msg("case %u: got '%s', want '%s'", i, msg, cases[i].expect);
+        g_free(msg);
+    }
+}
+
+static void load_dir_in_name_order(void **state)
+{
+    (void)state;
+    char *dir = g_build_filename(tmpdir, "rules.d", NULL);
+    g_mkdir(dir, 0700);
+    g_free(testutil_write(dir, "20-rule.rules", "rule R sender /x/\n  agency a\n"));
+    g_free(testutil_write(dir, "10-agency.rules", "agency a\n"));
+    g_free(testutil_write(dir, "README", "not a rule file"));
+    GError *err = NULL;
+    ruleset *rs = rules_load_dir(dir, &err);
+    if (!rs)
+        fail_msg("%s", err->message);
+    assert_int_equal(rules_count(rs), 1);
+    rules_unref(rs);
+    /* A broken file names itself. */
+    g_free(testutil_write(dir, "30-bad.rules", "rule\n"));
+    assert_null(rules_load_dir(dir, &err));
+    assert_non_null(strstr(err->message, "30-bad.rules:1:"));
+    g_clear_error(&err);
+    assert_null(rules_load_dir("/nonexistent-rules-dir", &err));
+    g_clear_error(&err);
+    g_free(dir);
+}
+
+static void shipped_rules_load(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    ruleset *rs = rules_load_dir("conf/rules.d", &err);
+    if (!rs)
+        fail_msg("%s", err->message);
+    assert_true(rules_count(rs) > 10);
+    assert_non_null(rules_agency_name(rs, "copytrack"));
+    rules_unref(rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(loads_and_counts),
+        cmocka_unit_test(first_notice_with_fields),
+        cmocka_unit_test(kind_precedence),
+        cmocka_unit_test(below_threshold_and_negative_scores),
+        cmocka_unit_test(relative_deadline_uses_date),
+        cmocka_unit_test(impersonation),
+        cmocka_unit_test(header_and_url_targets),
+        cmocka_unit_test(match_limit_counts),
+        cmocka_unit_test(load_errors),
+        cmocka_unit_test(load_dir_in_name_order),
+        cmocka_unit_test(shipped_rules_load),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
