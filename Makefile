@@ -49,7 +49,7 @@ LIBCT      = $(OUT)lib/libcopytroll.a
 MILTER_BIN = $(OUT)milter/copytroll-milter
 CLI_BIN    = $(OUT)cli/copytroll
 
-.PHONY: all deps check check-unit check-asan demo install uninstall clean tests fuzz
+.PHONY: all deps check check-unit check-asan demo install uninstall clean tests fuzz fuzz-build
 all: $(LIBCT) $(MILTER_BIN) $(CLI_BIN)
 
 $(OUT)%.o: %.c
@@ -105,6 +105,28 @@ check-asan: deps
 	CT_BUILD=$(CURDIR)/build-asan/ CMOCKA_MESSAGE_OUTPUT=TAP \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  prove --exec '' $(patsubst %,build-asan/%,$(UNIT_SRC:%.c=%)) $(wildcard tests/corpus/*.t)
+	@$(MAKE) --no-print-directory fuzz-build
+	prove --exec '' ./tests/fuzz-smoke.t
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (clang): raw mail → verdict, rule files, config files.
+#   make fuzz FUZZ_SECONDS=1800     run each target that long (default 600 s)
+# Findings are written to build-fuzz/findings/.
+FUZZ_TARGETS = scan rules config
+FUZZ_SECONDS ?= 600
+FUZZ_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_BINS = $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory CC=clang OUT=build-fuzz/ OPTFLAGS='-O1 -g' \
+	  EXTRA_CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' build-fuzz/lib/libcopytroll.a
+	for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer \
+	    -o build-fuzz/fuzz_$$t fuzz/fuzz_$$t.c build-fuzz/lib/libcopytroll.a $(PKG_LIBS) || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@sh tests/lib/fuzz-run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -125,5 +147,5 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/copytroll-milter $(DESTDIR)$(BINDIR)/copytroll
 
 clean:
-	rm -rf build-asan lib/*.o lib/*.d lib/*.a milter/*.o milter/*.d cli/*.o cli/*.d \
+	rm -rf build-asan build-fuzz lib/*.o lib/*.d lib/*.a milter/*.o milter/*.d cli/*.o cli/*.d \
 	  $(MILTER_BIN) $(CLI_BIN) tests/unit/*.d $(UNIT_SRC:%.c=%) tests/tmp
