@@ -142,9 +142,15 @@ install: all
 	  install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/copytroll/rules.d/; done
 	test -e $(DESTDIR)$(SYSCONFDIR)/copytroll/copytroll-milter.conf || \
 	  install -m 0644 conf/copytroll-milter.conf $(DESTDIR)$(SYSCONFDIR)/copytroll/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 doc/copytroll.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 doc/copytroll-milter.conf.5 doc/copytroll-rules.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 doc/copytroll-milter.8 $(DESTDIR)$(MANDIR)/man8/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/copytroll-milter $(DESTDIR)$(BINDIR)/copytroll
+	rm -f $(DESTDIR)$(MANDIR)/man1/copytroll.1 $(DESTDIR)$(MANDIR)/man5/copytroll-milter.conf.5 \
+	  $(DESTDIR)$(MANDIR)/man5/copytroll-rules.5 $(DESTDIR)$(MANDIR)/man8/copytroll-milter.8
 
 clean:
 	rm -rf build-asan build-fuzz lib/*.o lib/*.d lib/*.a milter/*.o milter/*.d cli/*.o cli/*.d \
