@@ -105,7 +105,9 @@ typedef struct casedb_msg {
 
 typedef struct casedb_result {
     int64_t case_rowid;
-    char *duplicate_of;      /* other case id claiming the same image, or NULL */
+    char *duplicate_of;      /* other case id claiming the same image, or NULL:
+                                found with this message's image URLs, else the
+                                first double claim already known for the case */
     bool new_case;
     bool reopened;           /* a closed/paid case got a new notice */
     bool already_stored;     /* same message (SHA-256) already archived */
@@ -114,7 +116,8 @@ typedef struct casedb_result {
 void casedb_result_clear(casedb_result *r);
 
 /* recipient is lower-cased by casedb.  m->v must be a claim or a suspect;
- * m->view may be NULL (no header facts); m->received 0 means now.
+ * m->view may be NULL (no header facts); m->received 0 means now; a
+ * verdict without an agency is filed under agency "unknown".
  * On success *out is filled (clear it with casedb_result_clear()).  On
  * failure nothing is written (the transaction is rolled back). */
 bool casedb_record(casedb *db, const char *recipient, const casedb_msg *m,

@@ -5,7 +5,7 @@
  *   keyed by their SQL text, step / transaction helpers that turn SQLite
  *   failures into GErrors naming the database file, the schema migration
  *   (casedb_schema.c), case linking and status (casedb_link.c,
- *   casedb_case.c).
+ *   casedb_case.c), the message row and its chain link (casedb_message.c).
  *
  * Ownership
  *   casedb_stmt() returns a statement owned by the handle's cache, reset
@@ -79,8 +79,8 @@ typedef struct casedb_rec {
 /* casedb_link.c */
 bool casedb_link_find(casedb *db, const casedb_rec *r, int64_t *case_rowid,
                       bool *found, GError **err);
-/* Record double claims of message msg_rowid (case case_rowid) both ways;
- * *duplicate_of = the first other case's id (or NULL). */
+/* Record, both ways, the other cases of the recipient holding one of this
+ * claim's image URLs; *duplicate_of = the first such case's id (or NULL). */
 bool casedb_link_duplicates(casedb *db, const casedb_rec *r, int64_t case_rowid,
                             char **duplicate_of, GError **err);
 /* The first recorded duplicate of a case (for an already stored message). */
