@@ -6,10 +6,41 @@
  *                    of every leaf text part as valid UTF-8 (HTML turned into
  *                    text), URLs (plain text and href/src, with link text),
  *                    attachments, PDF text; forwarded message/rfc822 parts
- *                    are walked too, up to a nesting limit.
- *   msgview_header() first value of a named top-level header.
- *   msgview_dump()   a readable print-out of the view (`copytroll scan --dump`).
+ *                    are walked too, up to a nesting limit.  Thread safe:
+ *                    GMime is initialised once, on first use.
+ *   msgview_header() first value of a named top-level header (among the
+ *                    max_headers kept).
+ *   msgview_dump()   a readable print-out of the view (`copytroll scan --dump`);
+ *                    control characters from mail are printed as \xNN.
  *   msgview_free()
+ *
+ * What the view holds (lib/msgview*.c, lib/mvtext, lib/html2text,
+ * lib/mvurls, lib/pdftext do the work)
+ *   - headers: every top-level header in written order, Content-* ones
+ *     included; values unfolded and RFC 2047 decoded, control characters
+ *     turned into spaces.  subject ... auth_results are the decoded values
+ *     of the first such header (found even past max_headers); message_id,
+ *     in_reply_to and references keep their angle brackets as written.
+ *   - parts: every leaf text part (text/plain, text/html, ..., and
+ *     message/delivery-status and the like), attachments of type text
+ *     included, in MIME order.  Charset conversion: utf-8 is validated;
+ *     iso-8859-1 is read as windows-1252;
+ *     other charsets go through iconv; a missing, ascii or unknown charset
+ *     is guessed (UTF-8 when the bytes are, else windows-1252).  Invalid
+ *     bytes become U+FFFD, NUL a space, CRLF/CR a LF; format=flowed is
+ *     rejoined.  HTML is converted by html2text (hidden text left out).
+ *     Each forwarded message/rfc822 adds a part "text/rfc822-headers"
+ *     (forwarded=true) holding its From, To, Cc, Date and Subject.
+ *   - urls: http(s)://, ftp://, mailto: and www. URLs from hrefs/srcs and
+ *     from the text, de-duplicated (scheme and host case-insensitive).
+ *   - attachments: non-text leaves, parts with Content-Disposition
+ *     attachment (also text ones, which are in parts as well) and attached
+ *     message/rfc822 parts.  PDFs (application/pdf or *.pdf) give pdf_text.
+ *   - parse_failed: GMime built no message; the raw bytes are then one
+ *     text/plain part, so the rules still see the text.
+ *   - MV_TRUNC_HEADERS is set for a header value clipped to
+ *     max_header_value as well as for headers past max_headers; MV_TRUNC_PDF
+ *     when a PDF was too big to open or its text hit max_pdf_text.
  *
  * Ownership
  *   The view owns every string and array inside it; msgview_free() releases
