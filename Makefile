@@ -130,7 +130,7 @@ fuzz: fuzz-build
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/lib/demo.sh
+	@CT_BUILD=$(CURDIR)/$(OUT) sh tests/lib/demo.sh
 
 # ---------------------------------------------------------------- install
 install: all

@@ -144,6 +144,13 @@ static int serve(const options *o, ct_config *config, ruleset *rules)
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    /* libmilter's own signal thread sigwait()s for SIGTERM, SIGINT and
+     * SIGHUP (all three mean "stop").  Block them here, before any thread
+     * exists, so no other thread takes one with the default action (death
+     * without finishing the messages in flight). */
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread inherits this */
     signal(SIGPIPE, SIG_IGN);
     g_thread_unref(g_thread_new("reload", reload_thread, NULL));
