@@ -114,7 +114,7 @@ static bool valid_socket(const char *s)
     return ok;
 }
 
-typedef enum { T_STR, T_PATH, T_BOOL, T_INT, T_MODE, T_SIZE, T_ONERROR, T_SOCKET, T_FACILITY } opt_type;
+typedef enum { T_STR, T_PATH, T_RELPATH, T_BOOL, T_INT, T_MODE, T_SIZE, T_ONERROR, T_SOCKET, T_FACILITY } opt_type;
 
 typedef struct opt {
     const char *key;
@@ -131,7 +131,7 @@ static const opt options[] = {
     {"Database", T_PATH, OFF(database), 0, 0},
     {"DatabaseTimeout", T_INT, OFF(database_timeout_ms), 0, 600000},
     {"SpoolDir", T_PATH, OFF(spool_dir), 0, 0},
-    {"RulesDir", T_PATH, OFF(rules_dir), 0, 0},
+    {"RulesDir", T_RELPATH, OFF(rules_dir), 0, 0},
     {"PidFile", T_PATH, OFF(pid_file), 0, 0},
     {"UserID", T_STR, OFF(user_id), 0, 0},
     {"Syslog", T_BOOL, OFF(syslog), 0, 0},
@@ -166,6 +166,8 @@ static const char *apply(ct_config *c, const opt *o, const char *val)
     case T_PATH:
         if (val[0] != '/')
             return "expected an absolute path";
+        break;
+    case T_RELPATH:   /* resolved against the config file's directory later */
         break;
     case T_FACILITY: {
         bool known = false;
@@ -275,6 +277,15 @@ ct_config *config_load(const char *path, GError **err)
     if (!ok) {
         config_free(c);
         return NULL;
+    }
+    /* A relative RulesDir lives beside the config file, so the example
+     * config works from the source tree and from /etc/copytroll alike. */
+    if (!g_path_is_absolute(c->rules_dir)) {
+        char *dir = g_path_get_dirname(path);
+        char *abs = g_build_filename(dir, c->rules_dir, NULL);
+        g_free(dir);
+        g_free(c->rules_dir);
+        c->rules_dir = abs;
     }
     return c;
 }

@@ -86,7 +86,24 @@ static void shipped_example_is_valid(void **state)
     ct_config *c = config_load("conf/copytroll-milter.conf", &err);
     if (!c)
         fail_msg("%s", err->message);
-    assert_string_equal(c->rules_dir, "/etc/copytroll/rules.d");
+    assert_string_equal(c->rules_dir, "conf/rules.d");
+    config_free(c);
+}
+
+/* A relative RulesDir is found beside the config file; other paths must be
+ * absolute. */
+static void relative_rules_dir_beside_config(void **state)
+{
+    (void)state;
+    ct_config *c = load_text("RulesDir my-rules\n", NULL);
+    assert_non_null(c);
+    char *want = g_build_filename(tmpdir, "my-rules", NULL);
+    assert_string_equal(c->rules_dir, want);
+    g_free(want);
+    config_free(c);
+    c = load_text("RulesDir /srv/rules\n", NULL);
+    assert_non_null(c);
+    assert_string_equal(c->rules_dir, "/srv/rules");
     config_free(c);
 }
 
@@ -147,6 +164,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(every_value_kind),
         cmocka_unit_test(shipped_example_is_valid),
+        cmocka_unit_test(relative_rules_dir_beside_config),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(missing_file),
         cmocka_unit_test(binary_file_refused),
