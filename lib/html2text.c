@@ -398,6 +398,19 @@ static const char *skip_raw(const char *p, const char *end, const char *name)
     return end;
 }
 
+/* The line or space a tag puts into the text, opening or closing alike. */
+static void layout_break(h2t *h, const tag *t)
+{
+    if (t->flags & T_BR)
+        h->nl = h->nl < 2 ? h->nl + 1 : 2;
+    else if (t->flags & T_PARA)
+        owe_lines(h, 2);
+    else if (t->flags & T_BLOCK)
+        owe_lines(h, 1);
+    else if (t->flags & T_CELL)
+        h->sp = true;
+}
+
 static const char *open_tag(h2t *h, const tag *t, const char *after, const char *end)
 {
     if (!strcmp(t->name, "head") && h->out->len == h->base)
@@ -407,14 +420,7 @@ static const char *open_tag(h2t *h, const tag *t, const char *after, const char 
     if (t->flags & T_RAW)
         return skip_raw(after, end, t->name);
     close_implied(h, t);
-    if (t->flags & T_BR)
-        h->nl = h->nl < 2 ? h->nl + 1 : 2;
-    else if (t->flags & T_PARA)
-        owe_lines(h, 2);
-    else if (t->flags & T_BLOCK)
-        owe_lines(h, 1);
-    else if (t->flags & T_CELL)
-        h->sp = true;
+    layout_break(h, t);
     if (!strcmp(t->name, "a"))
         finish_link(h);
     handle_links(h, t);
@@ -429,14 +435,7 @@ static void close_tag(h2t *h, const tag *t)
         h->in_head = false;
     if (!strcmp(t->name, "a"))
         finish_link(h);
-    if (t->flags & T_BR)
-        h->nl = h->nl < 2 ? h->nl + 1 : 2;
-    else if (t->flags & T_PARA)
-        owe_lines(h, 2);
-    else if (t->flags & T_BLOCK)
-        owe_lines(h, 1);
-    else if (t->flags & T_CELL)
-        h->sp = true;
+    layout_break(h, t);
     if (!t->name[0] || (t->flags & T_VOID))
         return;
     int stop = h->depth > STACK_SEARCH ? h->depth - STACK_SEARCH : 0;
