@@ -24,8 +24,10 @@ PKGS       = gmime-3.0 libpcre2-8 sqlite3 poppler-glib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libmilter is linked statically so that --wrap=accept reaches its accept()
-# calls (TCP_NODELAY on accepted connections, see milter/listen.h).
-MILTER_LIBS = -Wl,--wrap=accept -Wl,-Bstatic -lmilter -Wl,-Bdynamic
+# calls (TCP_NODELAY on accepted connections, see milter/listen.h) and
+# --wrap=mi_stop its stop checks (messages in flight finish after SIGTERM,
+# see milter/stopdrain.h).
+MILTER_LIBS = -Wl,--wrap=accept -Wl,--wrap=mi_stop -Wl,-Bstatic -lmilter -Wl,-Bdynamic
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 OPTFLAGS  ?= -O2 -g
@@ -49,7 +51,7 @@ LIBCT      = $(OUT)lib/libcopytroll.a
 MILTER_BIN = $(OUT)milter/copytroll-milter
 CLI_BIN    = $(OUT)cli/copytroll
 
-.PHONY: all deps check check-unit check-asan demo install uninstall clean tests fuzz fuzz-build
+.PHONY: all deps check check-unit check-asan demo install uninstall clean tests fuzz fuzz-build bench
 all: $(LIBCT) $(MILTER_BIN) $(CLI_BIN)
 
 $(OUT)%.o: %.c
@@ -132,26 +134,62 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@CT_BUILD=$(CURDIR)/$(OUT) sh tests/lib/demo.sh
 
+# ---------------------------------------------------------------- bench
+# Speed measurements, not tests (bench/README.md): `make bench` builds the
+# helpers; run bench/scan-bench and (root) bench/mta-bench by hand.
+BENCH_BINS = $(OUT)bench/parse_only $(OUT)bench/noop-milter
+bench: all $(BENCH_BINS)
+
+$(OUT)bench/parse_only: bench/parse_only.c $(LIBCT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBCT) $(PKG_LIBS)
+
+$(OUT)bench/noop-milter: bench/noop-milter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< -Wl,--wrap=accept -Wl,-Bstatic -lmilter -Wl,-Bdynamic
+
 # ---------------------------------------------------------------- install
+# Programs, man pages, the configuration as $(SYSCONFDIR)/copytroll/ (a file
+# the administrator edited is never overwritten: the new version is written
+# beside it as FILE.new, see build-aux/install-conf.sh), the systemd unit,
+# sysusers.d and tmpfiles.d entries.  SYSCONFDIR is also compiled into the
+# programs (the default -c): give the same value to `make` and `make install`.
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DATADIR      = $(PREFIX)/share/copytroll
+CONF_FILES   = copytroll-milter.conf $(patsubst conf/%,%,$(sort $(wildcard conf/rules.d/*.rules)))
+MAN_PAGES    = man1/copytroll.1 man5/copytroll-milter.conf.5 man5/copytroll-rules.5 \
+               man8/copytroll-milter.8
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(MILTER_BIN) $(DESTDIR)$(SBINDIR)/copytroll-milter
 	install -m 0755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/copytroll
-	install -d $(DESTDIR)$(SYSCONFDIR)/copytroll/rules.d
-	for f in conf/rules.d/*.rules; do \
-	  install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/copytroll/rules.d/; done
-	test -e $(DESTDIR)$(SYSCONFDIR)/copytroll/copytroll-milter.conf || \
-	  install -m 0644 conf/copytroll-milter.conf $(DESTDIR)$(SYSCONFDIR)/copytroll/
-	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 doc/copytroll.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 doc/copytroll-milter.conf.5 doc/copytroll-rules.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 doc/copytroll-milter.8 $(DESTDIR)$(MANDIR)/man8/
+	sh build-aux/install-conf.sh install conf $(DESTDIR)$(SYSCONFDIR)/copytroll \
+	  $(DESTDIR)$(DATADIR)/conf.sha256 $(CONF_FILES)
+	for m in $(MAN_PAGES); do \
+	  install -d $(DESTDIR)$(MANDIR)/$$(dirname $$m) && \
+	  install -m 0644 doc/$$(basename $$m) $(DESTDIR)$(MANDIR)/$$m || exit 1; done
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  systemd/copytroll-milter.service >$(DESTDIR)$(UNITDIR)/copytroll-milter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/copytroll-milter.service
+	install -m 0644 systemd/copytroll.sysusers $(DESTDIR)$(SYSUSERSDIR)/copytroll.conf
+	install -m 0644 systemd/copytroll.tmpfiles $(DESTDIR)$(TMPFILESDIR)/copytroll.conf
 
+# Removes what install put, except configuration files the administrator
+# edited (named on stderr) and the data under /var/lib/copytroll.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/copytroll-milter $(DESTDIR)$(BINDIR)/copytroll
-	rm -f $(DESTDIR)$(MANDIR)/man1/copytroll.1 $(DESTDIR)$(MANDIR)/man5/copytroll-milter.conf.5 \
-	  $(DESTDIR)$(MANDIR)/man5/copytroll-rules.5 $(DESTDIR)$(MANDIR)/man8/copytroll-milter.8
+	for m in $(MAN_PAGES); do rm -f $(DESTDIR)$(MANDIR)/$$m; done
+	rm -f $(DESTDIR)$(UNITDIR)/copytroll-milter.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/copytroll.conf $(DESTDIR)$(TMPFILESDIR)/copytroll.conf
+	sh build-aux/install-conf.sh uninstall $(DESTDIR)$(SYSCONFDIR)/copytroll \
+	  $(DESTDIR)$(DATADIR)/conf.sha256
+	rmdir $(DESTDIR)$(SYSCONFDIR)/copytroll/rules.d $(DESTDIR)$(SYSCONFDIR)/copytroll \
+	  $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build-asan build-fuzz lib/*.o lib/*.d lib/*.a milter/*.o milter/*.d cli/*.o cli/*.d \
-	  $(MILTER_BIN) $(CLI_BIN) tests/unit/*.d $(UNIT_SRC:%.c=%) tests/tmp
+	  $(MILTER_BIN) $(CLI_BIN) tests/unit/*.d $(UNIT_SRC:%.c=%) tests/tmp $(BENCH_BINS) bench/*.d

@@ -3,14 +3,15 @@
  * List the cases of the database (opened read-only): a table by default,
  * with --json one object per case per line (the fields of DESIGN.md).
  * --status defaults to all; --stale-days defaults to the config's StaleDays. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "casedb.h"
+#include "cliopt.h"
 #include "commands.h"
+#include "export.h"
 #include "jsonw.h"
 
 static const char cases_usage[] =
@@ -24,21 +25,10 @@ typedef struct cases_opts {
     bool json;
 } cases_opts;
 
-/* ISO 8601 UTC; date_only for the table. */
-static char *cases_time(time_t t, bool date_only)
-{
-    GDateTime *dt = g_date_time_new_from_unix_utc((gint64)t);
-    if (!dt)
-        return g_strdup("?");
-    char *s = g_date_time_format(dt, date_only ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%SZ");
-    g_date_time_unref(dt);
-    return s;
-}
-
 static void cases_json_line(GString *out, const casedb_case *c)
 {
     bool first = true;
-    char *fs = cases_time(c->first_seen, false), *ls = cases_time(c->last_seen, false);
+    char *fs = export_time(c->first_seen, false), *ls = export_time(c->last_seen, false);
     g_string_append_c(out, '{');
     jsonw_key(out, &first, "recipient"); jsonw_str(out, c->recipient);
     jsonw_key(out, &first, "agency"); jsonw_str(out, c->agency);
@@ -92,8 +82,8 @@ static char **cases_row(const casedb_case *c)
     row[COL_CASE] = cases_cell(c->case_id);
     row[COL_STATUS] = status;
     row[COL_MSGS] = g_strdup_printf("%d", c->messages);
-    row[COL_FIRST] = cases_time(c->first_seen, true);
-    row[COL_LAST] = cases_time(c->last_seen, true);
+    row[COL_FIRST] = export_time(c->first_seen, true);
+    row[COL_LAST] = export_time(c->last_seen, true);
     row[COL_AMOUNT] = cases_cell(amount);
     row[COL_DEADLINE] = cases_cell(c->deadline);
     row[COL_DUPS] = cases_cell(dups->str);
@@ -142,17 +132,6 @@ static void cases_print_table(GPtrArray *cases)
     g_ptr_array_unref(rows);
 }
 
-static bool cases_parse_days(const char *s, int *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 36500)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 /* 0 ok, 2 usage error (message printed), -1 --help printed. */
 static int cases_parse(int argc, char **argv, cases_opts *o)
 {
@@ -183,7 +162,7 @@ static int cases_parse(int argc, char **argv, cases_opts *o)
             o->status = optarg;
             break;
         case 'S':
-            if (!cases_parse_days(optarg, &o->stale_days)) {
+            if (!cliopt_parse_days(optarg, &o->stale_days)) {
                 fprintf(stderr, "copytroll cases: bad --stale-days '%s' (days, 0 to 36500)\n",
                         optarg);
                 return 2;
@@ -192,20 +171,14 @@ static int cases_parse(int argc, char **argv, cases_opts *o)
         case 'j': o->json = true; break;
         case 'h': fputs(cases_usage, stdout); return -1;
         case ':':
-            fprintf(stderr, "copytroll cases: option '%s' needs a value\n", argv[optind - 1]);
-            fputs(cases_usage, stderr);
-            return 2;
+            return cliopt_usage_error("cases", cases_usage, "option '%s' needs a value",
+                                      argv[optind - 1]);
         default:
-            fprintf(stderr, "copytroll cases: bad option '%s'\n", argv[optind - 1]);
-            fputs(cases_usage, stderr);
-            return 2;
+            return cliopt_usage_error("cases", cases_usage, "bad option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "copytroll cases: unexpected argument '%s'\n", argv[optind]);
-        fputs(cases_usage, stderr);
-        return 2;
-    }
+    if (optind < argc)
+        return cliopt_usage_error("cases", cases_usage, "unexpected argument '%s'", argv[optind]);
     return 0;
 }
 
@@ -215,13 +188,10 @@ int cmd_cases(const cli_ctx *ctx, int argc, char **argv)
     int rc = cases_parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (!ctx->db_path) {
-        fprintf(stderr, "copytroll cases: no database (use -d FILE or Database in the config)\n");
-        return 1;
-    }
     GError *err = NULL;
-    int timeout = ctx->config ? ctx->config->database_timeout_ms : 2000;
-    casedb *db = casedb_open(ctx->db_path, CASEDB_READONLY, timeout, &err);
+    casedb *db = cliopt_open_readonly(ctx, "cases", &err);
+    if (!db && !err)
+        return 1;
     casedb_filter f = {.recipient = o.recipient, .status = o.status, .stale_days = o.stale_days};
     GPtrArray *cases = db ? casedb_list_cases(db, &f, &err) : NULL;
     if (!cases) {

@@ -19,5 +19,11 @@ typedef struct cli_ctx {
 int cmd_scan(const cli_ctx *ctx, int argc, char **argv);
 int cmd_cases(const cli_ctx *ctx, int argc, char **argv);
 int cmd_rules(const cli_ctx *ctx, int argc, char **argv);
+int cmd_show(const cli_ctx *ctx, int argc, char **argv);
+int cmd_export(const cli_ctx *ctx, int argc, char **argv);
+int cmd_import(const cli_ctx *ctx, int argc, char **argv);
+int cmd_verify(const cli_ctx *ctx, int argc, char **argv);
+int cmd_purge(const cli_ctx *ctx, int argc, char **argv);
+int cmd_stats(const cli_ctx *ctx, int argc, char **argv);
 
 #endif

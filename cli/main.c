@@ -18,7 +18,13 @@ typedef struct command {
 static const command commands[] = {
     {"scan", cmd_scan, "scan [--json|--dump] FILE…   classify messages as the milter would"},
     {"cases", cmd_cases, "cases [--recipient ADDR] [--status S] [--json]   list cases"},
+    {"show", cmd_show, "show CASE [--recipient ADDR] [--json]   one case and its timeline"},
+    {"export", cmd_export, "export --format csv|json|mbox|html|ics [--case CASE] [--anonymize] [-o FILE]"},
     {"rules", cmd_rules, "rules lint [DIR]   check rule files (file:line: why)"},
+    {"import", cmd_import, "import --recipient ADDR FILE|MBOX|MAILDIR… | import --spool [DIR]   archive past mail; drain the spool"},
+    {"verify", cmd_verify, "verify [--db FILE]   check every stored hash and the evidence chain"},
+    {"purge", cmd_purge, "purge [--days N] [--db FILE] [--dry-run]   remove old messages (retention)"},
+    {"stats", cmd_stats, "stats [--db FILE] [--status-file FILE] [--json]   database counts and the running milter's counters"},
 };
 
 static void usage(FILE *out)

@@ -8,6 +8,11 @@
  *                     the case's timeline, update the status, detect a
  *                     double claim.  One short write transaction.
  *   casedb_list_cases() the cases matching a filter, as casedb_case rows.
+ *   casedb_timeline() the messages of one case, oldest first, with what
+ *                     each stated and, on request, its raw bytes
+ *                     (casedb_read.c).
+ *   casedb_verify()   check every stored hash and the evidence chain.
+ *   casedb_purge()    retention: drop old messages, keep their chain links.
  *   casedb_close()
  *
  * Linking (casedb_record)
@@ -36,6 +41,30 @@
  *   prev_chain is the chain of the previously inserted message row (any
  *   recipient) or CASEDB_CHAIN_GENESIS for the first one.  In a shell:
  *   printf '%s%s' "$prev_chain" "$sha256" | sha256sum.
+ *   Ids are the chain order and never repeat: a message takes the id after
+ *   the newest link (table chain_head, kept up to date by a trigger on
+ *   every insert: last_id, links = number of links ever made, chain).
+ *
+ * Verify (casedb_verify, lib/casedb_verify.c)
+ *   Walks every link (message rows and tombstones, by id) in one read
+ *   snapshot: each message's raw bytes must hash to its sha256; each link's
+ *   prev_chain must be the previous link's chain (genesis for the first);
+ *   each chain must be SHA-256(prev_chain || sha256); the last link and the
+ *   number of links must be chain_head's.  The first failure is reported,
+ *   naming the message id, case, recipient and what did not match.  What it
+ *   cannot see: someone who rewrites a row and recomputes every later link
+ *   and the head.  Against that, keep the head `copytroll verify` prints
+ *   somewhere else; a later head must still chain from it.
+ *
+ * Purge (casedb_purge, lib/casedb_purge.c)
+ *   Removes messages received before a cutoff (their raw bytes, header
+ *   facts, URLs) and then cases left with no message (with their double-
+ *   claim links).  Each purged message leaves a tombstone row in `purged`
+ *   with its id, recipient, agency, case id, Message-ID, received time,
+ *   sha256, prev_chain and chain, so the chain still verifies link by link
+ *   (a tombstone's bytes cannot be re-hashed: they are gone).  Tombstones
+ *   are kept forever (about 300 bytes each).  Batches of at most
+ *   CASEDB_PURGE_BATCH messages per write transaction.
  *
  * Ownership
  *   casedb_open() returns a handle the caller closes with casedb_close().
@@ -75,7 +104,7 @@ typedef enum casedb_error_code {
 } casedb_error_code;
 
 /* Current schema version (PRAGMA user_version after migration). */
-#define CASEDB_SCHEMA_VERSION 1
+#define CASEDB_SCHEMA_VERSION 2
 /* prev_chain of the first message: 64 zeros. */
 #define CASEDB_CHAIN_GENESIS \
     "0000000000000000000000000000000000000000000000000000000000000000"
@@ -148,5 +177,79 @@ void casedb_case_free(casedb_case *c);
 
 /* Sorted by recipient, then first_seen.  Unknown status → CASEDB_ERROR_INVALID. */
 GPtrArray *casedb_list_cases(casedb *db, const casedb_filter *f, GError **err);
+
+/* casedb_verify(): false + *err only when the database cannot be read; a
+ * chain or hash problem is a successful run with out->ok false. */
+typedef struct casedb_verify_result {
+    bool ok;
+    int64_t messages;        /* message rows whose bytes were hashed */
+    int64_t purged;          /* tombstones (chain link checked only) */
+    char *head;              /* chain of the newest link (genesis if none) */
+    int64_t bad_id;          /* id of the first bad link, 0 when ok */
+    char *problem;           /* "message 12 (case copytrack 1234567, recipient
+                                a@example.org): raw bytes ...", NULL when ok */
+} casedb_verify_result;
+
+bool casedb_verify(casedb *db, casedb_verify_result *out, GError **err);
+void casedb_verify_result_clear(casedb_verify_result *r);
+
+#define CASEDB_PURGE_BATCH 500
+
+typedef struct casedb_purge_result {
+    int64_t messages;        /* messages purged (or, dry run, to purge) */
+    int64_t cases;           /* cases removed because they became empty */
+} casedb_purge_result;
+
+/* Purge messages with received < before.  dry_run: count only (works on a
+ * read-only handle).  On failure the batches already committed stay purged
+ * (each left the chain whole) and *out counts them. */
+bool casedb_purge(casedb *db, time_t before, bool dry_run, casedb_purge_result *out,
+                  GError **err);
+
+/* casedb_stats_read(): counts over the whole database, in one snapshot,
+ * for `copytroll stats`.  Works on a read-only handle.  The arrays hold
+ * casedb_count* (freed with the array): cases per agency and per status
+ * (most first), messages per kind (a suspect counts as kind "suspect", a
+ * claim without a kind as "other"; most first) and messages per month of
+ * reception ("YYYY-MM", UTC, oldest first).  casedb_stats_clear() frees
+ * them; on failure nothing is left to clear. */
+typedef struct casedb_count {
+    char *key;
+    int64_t count;
+} casedb_count;
+
+typedef struct casedb_stats {
+    int64_t cases, messages, claims, suspects, recipients;
+    time_t first_received, last_received;   /* 0 when there is no message */
+    GPtrArray *by_agency, *by_status, *by_kind, *by_month;
+} casedb_stats;
+
+bool casedb_stats_read(casedb *db, casedb_stats *out, GError **err);
+void casedb_stats_clear(casedb_stats *s);
+
+/* casedb_read.c: one message of a case's timeline, as stored.  The
+ * extracted facts (case_id ... portal_url) are the ones this message
+ * stated, so changes of amount or deadline are visible message by message. */
+typedef struct casedb_entry {
+    int64_t rowid;
+    time_t received;
+    char *queue_id, *env_sender, *from_addr, *from_name, *subject, *date, *message_id;
+    char *verdict;           /* claim or suspect */
+    char *kind;              /* first_notice ... other, or NULL */
+    double score;
+    char *case_id, *client, *amount, *currency, *deadline, *portal_url;
+    GPtrArray *image_urls, *page_urls;   /* char*, never NULL */
+    char *sha256;            /* hex SHA-256 of the raw bytes */
+    GBytes *raw;             /* the message as received; NULL unless asked
+                                for (purged messages are not in a timeline) */
+} casedb_entry;
+
+void casedb_entry_free(casedb_entry *e);
+
+/* The messages of one case (casedb_case.rowid), oldest first (received,
+ * then storage order), read in one snapshot; with_raw also loads the raw
+ * bytes.  Returns a GPtrArray of casedb_entry* that owns its rows; an
+ * unknown case gives an empty array. */
+GPtrArray *casedb_timeline(casedb *db, int64_t case_rowid, bool with_raw, GError **err);
 
 #endif

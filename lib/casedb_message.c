@@ -32,16 +32,19 @@ static char *casedb_chain_next(const char *prev, const char *sha256)
     return chain;
 }
 
-/* Chain of the newest message row, or the genesis value. */
-static bool casedb_chain_prev(casedb *db, char **prev, GError **err)
+/* The newest chain link (chain_head, kept by a trigger: a purged message's
+ * tombstone still counts) and the id the next message takes, so ids never
+ * repeat even when the newest row was purged. */
+static bool casedb_chain_prev(casedb *db, char **prev, int64_t *next_id, GError **err)
 {
-    sqlite3_stmt *st = casedb_stmt(db, "SELECT chain FROM messages ORDER BY id DESC LIMIT 1", err);
+    sqlite3_stmt *st = casedb_stmt(db, "SELECT last_id, chain FROM chain_head WHERE one = 1", err);
     if (!st)
         return false;
     int rc = casedb_step(db, st, "cannot read the evidence chain", err);
     if (rc < 0)
         return false;
-    *prev = rc == SQLITE_ROW ? casedb_column_dup(st, 0) : NULL;
+    *next_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) + 1 : 1;
+    *prev = rc == SQLITE_ROW ? casedb_column_dup(st, 1) : NULL;
     sqlite3_reset(st);
     if (!*prev)
         *prev = g_strdup(CASEDB_CHAIN_GENESIS);
@@ -140,11 +143,12 @@ static bool casedb_message_row(casedb *db, const casedb_rec *r, int64_t case_row
     static const char sql[] =
         "INSERT INTO messages (case_ref, recipient, received, archived, queue_id, env_sender,"
         " from_addr, from_name, subject, date, message_id, in_reply_to, refs, verdict, agency,"
-        " kind, score, fields, rules, raw, sha256, prev_chain, chain) VALUES (?1, ?2, ?3,"
+        " kind, score, fields, rules, raw, sha256, prev_chain, chain, id) VALUES (?1, ?2, ?3,"
         " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-        " ?21, ?22, ?23)";
+        " ?21, ?22, ?23, ?24)";
     char *prev = NULL;
-    if (!casedb_chain_prev(db, &prev, err))
+    int64_t next_id = 0;
+    if (!casedb_chain_prev(db, &prev, &next_id, err))
         return false;
     char *chain = casedb_chain_next(prev, sha256);
     sqlite3_stmt *st = casedb_stmt(db, sql, err);
@@ -162,6 +166,7 @@ static bool casedb_message_row(casedb *db, const casedb_rec *r, int64_t case_row
     if (!ok)
         return false;
     sqlite3_bind_int64(st, 1, case_rowid);
+    sqlite3_bind_int64(st, 24, next_id);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)r->received);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
     int rc = casedb_step(db, st, "cannot store the message", err);

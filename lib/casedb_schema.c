@@ -75,6 +75,35 @@ static const char *const casedb_migrations[] = {
     "  first_seen INTEGER NOT NULL,"
     "  PRIMARY KEY (case_ref, other_ref)"
     ") STRICT;",
+
+    /* 1 → 2: purged messages leave a tombstone that keeps their chain link;
+     * chain_head records the newest link (a deleted last message shows). */
+    "CREATE TABLE purged ("
+    "  id INTEGER PRIMARY KEY,"
+    "  recipient TEXT NOT NULL,"
+    "  agency TEXT NOT NULL,"
+    "  case_id TEXT,"
+    "  message_id TEXT,"
+    "  received INTEGER NOT NULL,"
+    "  purged_at INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  prev_chain TEXT NOT NULL,"
+    "  chain TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE chain_head ("
+    "  one INTEGER PRIMARY KEY CHECK (one = 1),"
+    "  last_id INTEGER NOT NULL,"
+    "  links INTEGER NOT NULL,"
+    "  chain TEXT NOT NULL"
+    ") STRICT;"
+    "INSERT INTO chain_head (one, last_id, links, chain) VALUES (1,"
+    "  coalesce((SELECT max(id) FROM messages), 0),"
+    "  (SELECT count(*) FROM messages),"
+    "  coalesce((SELECT chain FROM messages ORDER BY id DESC LIMIT 1),"
+    "           '" CASEDB_CHAIN_GENESIS "'));"
+    "CREATE TRIGGER messages_chain_head AFTER INSERT ON messages BEGIN"
+    "  UPDATE chain_head SET last_id = NEW.id, links = links + 1, chain = NEW.chain;"
+    "END;",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(casedb_migrations) == CASEDB_SCHEMA_VERSION);

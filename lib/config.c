@@ -35,11 +35,25 @@ void config_free(ct_config *c)
     g_free(c->spool_dir);
     g_free(c->rules_dir);
     g_free(c->pid_file);
+    g_free(c->status_file);
     g_free(c->user_id);
     g_free(c->syslog_facility);
     g_free(c->advice_url);
     g_free(c->tag_subject);
     g_free(c);
+}
+
+char *config_status_path(const ct_config *c)
+{
+    if (c->status_file)
+        return g_strdup(c->status_file);
+    if (c->pid_file) {
+        char *dir = g_path_get_dirname(c->pid_file);
+        char *path = g_build_filename(dir, "copytroll-milter.status", NULL);
+        g_free(dir);
+        return path;
+    }
+    return g_strdup("/run/copytroll/status");
 }
 
 bool config_parse_bool(const char *s, bool *out)
@@ -133,6 +147,7 @@ static const opt options[] = {
     {"SpoolDir", T_PATH, OFF(spool_dir), 0, 0},
     {"RulesDir", T_RELPATH, OFF(rules_dir), 0, 0},
     {"PidFile", T_PATH, OFF(pid_file), 0, 0},
+    {"StatusFile", T_PATH, OFF(status_file), 0, 0},
     {"UserID", T_STR, OFF(user_id), 0, 0},
     {"Syslog", T_BOOL, OFF(syslog), 0, 0},
     {"SyslogFacility", T_FACILITY, OFF(syslog_facility), 0, 0},
@@ -211,6 +226,25 @@ static const char *apply(ct_config *c, const opt *o, const char *val)
     g_free(*s);
     *s = g_strdup(val);
     return NULL;
+}
+
+static bool opt_is_string(const opt *o)
+{
+    return o->type == T_STR || o->type == T_PATH || o->type == T_RELPATH ||
+           o->type == T_SOCKET || o->type == T_FACILITY;
+}
+
+/* Every string of a config is an option's value: the table says which. */
+ct_config *config_dup(const ct_config *c)
+{
+    ct_config *d = g_memdup2(c, sizeof *c);
+    for (unsigned i = 0; i < G_N_ELEMENTS(options); i++) {
+        if (!opt_is_string(&options[i]))
+            continue;
+        char **field = (char **)((char *)d + options[i].offset);
+        *field = g_strdup(*field);
+    }
+    return d;
 }
 
 static bool load_line(ct_config *c, char *line, GHashTable *seen, const char **why, const char **key_out)

@@ -6,6 +6,7 @@
  *   config_defaults()  a config with every default filled in
  *   config_load()      defaults, then the file's settings on top
  *   config_free()
+ *   config_dup()       a deep copy
  *
  * Ownership
  *   A ct_config owns its strings; config_free() releases them.
@@ -41,6 +42,7 @@ typedef struct ct_config {
     char *spool_dir;         /* SpoolDir: claims that could not be recorded */
     char *rules_dir;         /* RulesDir */
     char *pid_file;          /* PidFile; NULL = none */
+    char *status_file;       /* StatusFile; NULL = config_status_path()'s default */
     char *user_id;           /* UserID user[:group]; NULL = stay */
     bool syslog;             /* Syslog */
     char *syslog_facility;   /* SyslogFacility */
@@ -58,6 +60,13 @@ typedef struct ct_config {
 ct_config *config_defaults(void);
 ct_config *config_load(const char *path, GError **err);
 void config_free(ct_config *c);
+/* A deep copy (config_free it). */
+ct_config *config_dup(const ct_config *c);
+
+/* Where the milter writes its status file (read by `copytroll stats`):
+ * StatusFile if set, else "copytroll-milter.status" beside PidFile, else
+ * /run/copytroll/status.  Newly allocated. */
+char *config_status_path(const ct_config *c);
 
 /* Parse a boolean the way the file does ("yes/no/true/false/on/off/1/0"). */
 bool config_parse_bool(const char *s, bool *out);

@@ -14,6 +14,9 @@ static const struct { const char *token; const char *iso; } currency_tokens[] = 
     {"CHF", "CHF"}, {"SFr", "CHF"}, {"SEK", "SEK"}, {"NOK", "NOK"}, {"DKK", "DKK"},
     {"PLN", "PLN"}, {"z\xc5\x82", "PLN"}, {"CZK", "CZK"}, {"JPY", "JPY"},
     {"\xc2\xa5", "JPY"}, {"dollars", "USD"}, {"dollar", "USD"}, {"$", "USD"},
+    /* A bare "kr" (kroner/kronor) names no country: Danish agencies write
+     * it most, so it is DKK; a written code (SEK, NOK) comes first above. */
+    {"kr", "DKK"}, {"kroner", "DKK"},
 };
 
 char *norm_currency(const char *text)
@@ -166,6 +169,8 @@ static unsigned tokenize(const char *t, dtok *out, unsigned max)
 static const struct { const char *word; int n; } number_words[] = {
     {"seven", 7}, {"ten", 10}, {"fourteen", 14}, {"fifteen", 15}, {"twenty", 20},
     {"thirty", 30}, {"sieben", 7}, {"zehn", 10}, {"vierzehn", 14}, {"dreissig", 30},
+    {"three", 3}, {"five", 5}, {"f\xc3\xbcnf", 5}, {"drei", 3}, {"syv", 7}, {"fjorten", 14}, {"veertien", 14},
+    {"quatorze", 14}, {"sept", 7}, {"dix", 10},
 };
 
 /* "within 14 days", "innerhalb von 14 Tagen", "14 business days" → base + N. */
@@ -184,9 +189,10 @@ static char *relative_deadline(const dtok *tk, unsigned n, time_t base)
         if (j < n && !tk[j].num && (g_ascii_strncasecmp(tk[j].s, "business", 8) == 0 ||
                                     g_ascii_strncasecmp(tk[j].s, "working", 7) == 0 ||
                                     g_ascii_strncasecmp(tk[j].s, "Werktage", 8) == 0 ||
+                                    g_ascii_strncasecmp(tk[j].s, "Arbeitstage", 11) == 0 ||
                                     g_ascii_strncasecmp(tk[j].s, "calendar", 8) == 0)) {
             business = g_ascii_strncasecmp(tk[j].s, "calendar", 8) != 0;
-            if (g_ascii_strncasecmp(tk[j].s, "Werktage", 8) == 0)
+            if (g_ascii_strncasecmp(tk[j].s, "Werktage", 8) == 0 || g_ascii_strncasecmp(tk[j].s, "Arbeitstage", 11) == 0)
                 j--; /* "Werktagen" is itself the unit */
             j++;
         }
@@ -194,7 +200,10 @@ static char *relative_deadline(const dtok *tk, unsigned n, time_t base)
             continue;
         bool unit = g_ascii_strncasecmp(tk[j].s, "day", 3) == 0 ||
                     g_ascii_strncasecmp(tk[j].s, "tag", 3) == 0 ||
-                    g_ascii_strncasecmp(tk[j].s, "werktag", 7) == 0;
+                    g_ascii_strncasecmp(tk[j].s, "werktag", 7) == 0 ||
+                    g_ascii_strncasecmp(tk[j].s, "arbeitstag", 10) == 0 ||
+                    g_ascii_strncasecmp(tk[j].s, "dag", 3) == 0 ||    /* da nl sv no */
+                    g_ascii_strncasecmp(tk[j].s, "jour", 4) == 0;     /* fr */
         if (!unit || base <= 0)
             continue;
         GDateTime *dt = g_date_time_new_from_unix_utc(base);
@@ -280,4 +289,66 @@ char *norm_text(const char *text, size_t max_chars)
         return NULL;
     }
     return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------ Date zone */
+
+/* The zone of an RFC 5322 Date ("+0200", "-0500", "GMT", "UT"): the last
+ * token of the header that is a sign and four digits. */
+long norm_date_offset(const char *date_header)
+{
+    if (!date_header)
+        return 0;
+    long off = 0;
+    for (const char *p = date_header; *p; p++) {
+        if ((*p == '+' || *p == '-') && g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2]) &&
+            g_ascii_isdigit(p[3]) && g_ascii_isdigit(p[4]) && !g_ascii_isdigit(p[5])) {
+            int hh = (p[1] - '0') * 10 + (p[2] - '0');
+            int mm = (p[3] - '0') * 10 + (p[4] - '0');
+            if (hh <= 14 && mm < 60)
+                off = (*p == '-' ? -1 : 1) * (long)(hh * 3600 + mm * 60);
+        }
+    }
+    return off;
+}
+
+/* ------------------------------------------------------------ clients */
+
+/* Abbreviations whose full stop belongs to a company name. */
+static const char *const name_abbrevs[] = {
+    "Inc", "Ltd", "Co", "Corp", "Bros", "Ltda", "Pty", "Jr", "Sr",
+    "S.A", "S.L", "B.V", "N.V", "e.V", "GmbH & Co", "L.L.C", "P.C", "S.p.A", "S.r.l",
+};
+
+static bool ends_with_abbrev(const char *s, size_t n)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(name_abbrevs); i++) {
+        size_t k = strlen(name_abbrevs[i]);
+        if (n >= k && strncmp(s + n - k, name_abbrevs[i], k) == 0 &&
+            (n == k || !g_ascii_isalnum(s[n - k - 1])))
+            return true;
+    }
+    return false;
+}
+
+char *norm_client(const char *text, size_t max_chars)
+{
+    char *s = norm_text(text, max_chars);
+    if (!s)
+        return NULL;
+    size_t lead = strspn(s, " \"'");
+    memmove(s, s + lead, strlen(s + lead) + 1);
+    size_t n = strlen(s);
+    while (n && strchr(" ,;:\"'", s[n - 1]))
+        s[--n] = '\0';
+    /* "Reuters News & Media Inc." keeps its full stop; "Alamy." does not. */
+    while (n && s[n - 1] == '.' && !ends_with_abbrev(s, n - 1))
+        s[--n] = '\0';
+    while (n && strchr(" ,;:\"'", s[n - 1]))
+        s[--n] = '\0';
+    if (!n) {
+        g_free(s);
+        return NULL;
+    }
+    return s;
 }

@@ -65,6 +65,32 @@
  *   rules_ref()/rules_unref()  reference counting for reload (the milter
  *                     swaps a new set in while old connections finish)
  *   rules_agency_*()  look up an agency's display name / advice URL
+ *   rules_prefilter_stats()  how many rules the prefilter gates
+ *
+ * PREFILTER (lib/rules_prefilter.h)
+ *   At load time the literals every match of a text/body/pdf/rawbody
+ *   pattern must contain are extracted; at evaluation one pass over the
+ *   text finds which of them occur, and a rule whose required literals are
+ *   absent is not run (it could not match); for a pattern that is an
+ *   alternation (at the top or in its first group) each branch has its own
+ *   literals, and the rule runs only when all of some branch's occur.  The
+ *   verdict is the same as without it.  A text rule whose matches all start with one of a few
+ *   strings is tried (anchored) only where those occur, not at every
+ *   position.  COPYTROLL_NO_PREFILTER=1 in the environment at load time
+ *   turns it off (to compare, see tests/corpus/prefilter.t).  The one
+ *   difference: a pattern that hits the PCRE2 match limit at a position
+ *   the prefilter skips is not counted (the unfiltered evaluation would
+ *   count it, and give up on that rule).
+ *
+ * CLAIM-ONLY RULES (lib/rules_lazy.c)
+ *   Whether a message is a claim, and its score, depend only on the rules
+ *   with a non-zero score and on the rules a scoring meta reads.  The
+ *   others (score 0: kind and field rules) are run only once those have
+ *   made the message a claim.  For a message that is not a claim the
+ *   verdict's rules list shows only fired rules of the first kind, and
+ *   match_limit_hits counts only their hits — with or without
+ *   COPYTROLL_NO_LAZY=1 (at load time), which runs every rule on every
+ *   message, so the output is the same either way.
  *
  * Ownership
  *   A ruleset is created with one reference.  rules_eval() only reads the
@@ -103,6 +129,19 @@ void rules_unref(ruleset *rs);
 
 unsigned rules_count(const ruleset *rs);
 unsigned rules_agency_count(const ruleset *rs);
+
+typedef struct rules_pf_stats {
+    bool enabled;
+    unsigned filtered;    /* pattern rules gated by required literals */
+    unsigned always;      /* pattern rules that always run */
+    unsigned anchored;    /* text rules tried only where a match can start */
+    unsigned literals;    /* distinct literals searched */
+    size_t bytes;         /* memory of the literal automaton */
+    bool lazy;            /* claim-only rules are skipped for non-claims */
+    unsigned claim_only;  /* rules with score 0 that no scoring meta reads */
+} rules_pf_stats;
+
+void rules_prefilter_stats(const ruleset *rs, rules_pf_stats *out);
 
 verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env);
 

@@ -1,12 +1,14 @@
-/* Evaluating a rule set against one message view: match every rule on its
- * target, evaluate metas, add up scores per agency, decide the verdict and
- * kind, then gather and normalise the fields the winning agency's rules
- * captured, and look for signs of impersonation.  Reads the rule set only,
- * so threads may share it. */
+/* Evaluating a rule set against one message view: match the rules the
+ * verdict depends on (rules_lazy.c) on their targets, evaluate metas, add
+ * up scores per agency and decide; for a claim, then run the claim-only
+ * rules too, decide the kind, gather and normalise the fields the winning
+ * agency's rules captured, and look for signs of impersonation.  Reads the
+ * rule set only, so threads may share it. */
 #include "rules_internal.h"
 
 #include <string.h>
 
+#include "impersonation.h"
 #include "normalize.h"
 
 #define MAX_URL_MATCHES 50   /* image/page URLs gathered per rule */
@@ -24,9 +26,16 @@ typedef struct evalctx {
     const rules_env *env;
     pcre2_match_data *md;
     GString *text;           /* subject + body + pdf, built on first use */
+    guint8 *text_hits;       /* prefilter literals found in text, on first use */
+    GArray *occ;             /* pf_occ of positional literals in text, by literal, start */
+    guint32 *occ_first;      /* literal id -> its first entry in occ (count + 1 entries) */
+    bool occ_ok;             /* occ is complete and exact */
+    GArray *starts;          /* scratch: where one rule may match */
+    guint8 *raw_hits;        /* ... in the raw message */
     bool *fired;
     capture *caps;           /* one per rule, filled only for fired rules */
     unsigned limit_hits;
+    unsigned claim_only_limit_hits; /* ... by claim-only rules (rules_lazy.c) */
 } evalctx;
 
 bool rules_domain_in(const GPtrArray *domains, const char *domain)
@@ -64,10 +73,25 @@ static void capture_clear(capture *c)
             g_ptr_array_unref(c->urls[i]);
 }
 
-/* Match one subject; on a hit store the captures.  Returns true on a match. */
-static bool match_value(evalctx *cx, const rule *r, capture *cap, const char *s, size_t len)
+/* The leftmost match: every start position in turn, or only the given ones
+ * (anchored, ascending) when the prefilter knows every match starts at one
+ * of them, which finds the same match. */
+static int first_match(evalctx *cx, const rule *r, const char *s, size_t len, const GArray *starts)
 {
-    int rc = pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, cx->md, cx->rs->mctx);
+    if (!starts)
+        return pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, cx->md, cx->rs->mctx);
+    int rc = PCRE2_ERROR_NOMATCH;
+    for (guint k = 0; k < starts->len && rc == PCRE2_ERROR_NOMATCH; k++)
+        rc = pcre2_match(r->re_anchored, (PCRE2_SPTR)s, len, g_array_index(starts, guint32, k), 0,
+                         cx->md, cx->rs->mctx);
+    return rc;
+}
+
+/* Match one subject; on a hit store the captures.  Returns true on a match. */
+static bool match_value(evalctx *cx, const rule *r, capture *cap, const char *s, size_t len,
+                        const GArray *starts)
+{
+    int rc = first_match(cx, r, s, len, starts);
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
         cx->limit_hits++;
         g_debug("rule %s (%s:%u) hit the PCRE2 match limit", r->name, r->file, r->line);
@@ -101,7 +125,7 @@ static bool match_value(evalctx *cx, const rule *r, capture *cap, const char *s,
 
 static bool match_str(evalctx *cx, const rule *r, capture *cap, const char *s)
 {
-    return s && match_value(cx, r, cap, s, strlen(s));
+    return s && match_value(cx, r, cap, s, strlen(s), NULL);
 }
 
 static const GString *full_text(evalctx *cx)
@@ -117,6 +141,98 @@ static const GString *full_text(evalctx *cx)
         g_string_append_len(cx->text, v->pdf_text->str, (gssize)v->pdf_text->len);
     }
     return cx->text;
+}
+
+static gint cmp_u32(gconstpointer a, gconstpointer b)
+{
+    guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+    return (x > y) - (x < y);
+}
+
+/* Occurrences grouped by literal: occ_first[id] .. occ_first[id + 1], each
+ * literal's in ascending start (they arrive in order of their end, and one
+ * literal's occurrences all have its length).  A counting sort: the lists
+ * hold thousands of entries on long texts. */
+static void index_occ(evalctx *cx, guint n)
+{
+    cx->occ_first = g_new0(guint32, n + 1);
+    const pf_occ *in = (const pf_occ *)(const void *)cx->occ->data;
+    for (guint k = 0; k < cx->occ->len; k++)
+        cx->occ_first[in[k].lit + 1]++;
+    for (guint id = 0; id < n; id++)
+        cx->occ_first[id + 1] += cx->occ_first[id];
+    GArray *sorted = g_array_sized_new(FALSE, FALSE, sizeof(pf_occ), cx->occ->len);
+    g_array_set_size(sorted, cx->occ->len);
+    guint32 *next = g_memdup2(cx->occ_first, sizeof(guint32) * (n + 1));
+    for (guint k = 0; k < cx->occ->len; k++)
+        g_array_index(sorted, pf_occ, next[in[k].lit]++) = in[k];
+    g_free(next);
+    g_array_unref(cx->occ);
+    cx->occ = sorted;
+}
+
+/* One pass of every literal over the text (or the raw message). */
+static const guint8 *scan_hits(evalctx *cx, bool raw)
+{
+    const pf_matcher *m = cx->rs->pf;
+    guint n = pf_matcher_count(m);
+    guint8 **hits = raw ? &cx->raw_hits : &cx->text_hits;
+    if (!*hits) {
+        *hits = g_new0(guint8, n ? n : 1);
+        if (raw) {
+            pf_matcher_scan(m, cx->v->raw, cx->v->raw ? cx->v->raw_len : 0, *hits, NULL);
+        } else {
+            cx->occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
+            cx->occ_ok = pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, *hits, cx->occ);
+            index_occ(cx, n);
+        }
+    }
+    return *hits;
+}
+
+/* Could the rule match at all?  False only when the prefilter proves it
+ * cannot (a required literal is absent, or one of every branch's).  body and pdf rules are checked
+ * against the hits in the whole text, a superset of their own text. */
+static bool rule_may_match(evalctx *cx, const rule *r)
+{
+    if (!cx->rs->pf || (!r->pf && !r->pf_prefix && !r->pf_branches))
+        return true;
+    const guint8 *hits = scan_hits(cx, r->target == TGT_RAWBODY);
+    if (r->pf && !pf_clauses_hold(r->pf, hits))
+        return false;
+    if (!r->pf_branches)
+        return true;
+    for (guint b = 0; b < r->pf_branches->len; b++)
+        if (pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits))
+            return true;
+    return false;
+}
+
+/* Where a text rule with a known prefix may match, ascending; NULL = try
+ * everywhere (no prefix, or the occurrence list is not exact). */
+static const GArray *rule_starts(evalctx *cx, const rule *r)
+{
+    if (!cx->rs->pf || !r->pf_prefix)
+        return NULL;
+    scan_hits(cx, false);
+    if (!cx->occ_ok)
+        return NULL;
+    if (!cx->starts)
+        cx->starts = g_array_new(FALSE, FALSE, sizeof(guint32));
+    g_array_set_size(cx->starts, 0);
+    for (guint i = 0; i < r->pf_prefix->len; i++) {
+        guint id = g_array_index(r->pf_prefix, guint, i);
+        for (guint k = cx->occ_first[id]; k < cx->occ_first[id + 1]; k++)
+            g_array_append_val(cx->starts, g_array_index(cx->occ, pf_occ, k).start);
+    }
+    /* Ascending, each position once: the first anchored hit is the leftmost. */
+    g_array_sort(cx->starts, cmp_u32);
+    guint w = 0;
+    for (guint k = 0; k < cx->starts->len; k++)
+        if (w == 0 || g_array_index(cx->starts, guint32, w - 1) != g_array_index(cx->starts, guint32, k))
+            g_array_index(cx->starts, guint32, w++) = g_array_index(cx->starts, guint32, k);
+    g_array_set_size(cx->starts, w);
+    return cx->starts;
 }
 
 static bool match_rule(evalctx *cx, const rule *r, capture *cap)
@@ -147,13 +263,13 @@ static bool match_rule(evalctx *cx, const rule *r, capture *cap)
         }
         return hit;
     case TGT_BODY:
-        return match_value(cx, r, cap, v->body_text->str, v->body_text->len);
+        return match_value(cx, r, cap, v->body_text->str, v->body_text->len, NULL);
     case TGT_RAWBODY:
-        return v->raw && match_value(cx, r, cap, v->raw, v->raw_len);
+        return v->raw && match_value(cx, r, cap, v->raw, v->raw_len, NULL);
     case TGT_PDF:
-        return v->pdf_text->len && match_value(cx, r, cap, v->pdf_text->str, v->pdf_text->len);
+        return v->pdf_text->len && match_value(cx, r, cap, v->pdf_text->str, v->pdf_text->len, NULL);
     case TGT_TEXT:
-        return match_value(cx, r, cap, full_text(cx)->str, full_text(cx)->len);
+        return match_value(cx, r, cap, full_text(cx)->str, full_text(cx)->len, rule_starts(cx, r));
     case TGT_URL:
         for (guint i = 0; !hit && i < v->urls->len; i++)
             hit = match_str(cx, r, cap, ((const mv_url *)g_ptr_array_index(v->urls, i))->url);
@@ -226,17 +342,7 @@ static char *clean_id(const char *raw)
 
 static char *clean_client(const char *raw)
 {
-    char *s = norm_text(raw, MAX_FIELD_CHARS);
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    while (n && strchr(" ,.;:\"'", s[n - 1]))
-        s[--n] = '\0';
-    if (!n) {
-        g_free(s);
-        return NULL;
-    }
-    return s;
+    return norm_client(raw, MAX_FIELD_CHARS);  /* keeps the "." of "Inc." */
 }
 
 /* Amount: a captured total wins; else the sum of every fee component. */
@@ -294,7 +400,9 @@ static void gather_fields(evalctx *cx, int agency_idx, verdict *out)
     out->case_id = clean_id(text[F_CASE_ID]);
     out->client = clean_client(text[F_CLIENT]);
     fill_amount(out, text[F_AMOUNT], fees, text[F_CURRENCY]);
-    out->deadline = norm_deadline(text[F_DEADLINE], cx->v->date_time);
+    /* "within N days" counts from the sender's calendar day. */
+    time_t base = cx->v->date_time ? cx->v->date_time + norm_date_offset(cx->v->date) : 0;
+    out->deadline = norm_deadline(text[F_DEADLINE], base);
     out->portal_url = norm_text(text[F_PORTAL_URL], MAX_URL_CHARS);
     g_ptr_array_unref(fees);
 }
@@ -338,9 +446,15 @@ static const char *suspicion(const evalctx *cx, const agency *a)
     const char *risky = risky_file(cx->rs, v);
     if (risky)
         return risky;
-    if (a->domains->len && !rules_domain_in(a->domains, v->from.domain) && !view_is_forward(v))
-        return "sender-not-agency";
-    return NULL;
+    if (!a->domains->len)
+        return NULL;
+    if (rules_domain_in(a->domains, v->from.domain))
+        return imp_sender_reason(v, cx->env ? cx->env->env_sender : NULL, a->domains);
+    /* Someone else sent it: fine only for a forward that still shows the
+     * agency as the original sender. */
+    if (view_is_forward(v) && imp_forwarded_from(v, a->domains))
+        return NULL;
+    return "sender-not-agency";
 }
 
 static char *portal_from_view(const msgview *v, const agency *a)
@@ -353,6 +467,24 @@ static char *portal_from_view(const msgview *v, const agency *a)
     return NULL;
 }
 
+/* Run the rules the verdict depends on (verdict = true) or the claim-only
+ * ones (score 0 and read by no scoring meta: kinds, fields), in load
+ * order.  Match-limit hits of the claim-only ones count only for a claim. */
+static void eval_rules(evalctx *cx, bool verdict_rules)
+{
+    for (guint i = 0; i < cx->rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(cx->rs->rules, i);
+        if (r->verdict != verdict_rules)
+            continue;
+        unsigned before = cx->limit_hits;
+        cx->fired[i] = rule_may_match(cx, r) && match_rule(cx, r, &cx->caps[i]);
+        if (!r->verdict) {
+            cx->claim_only_limit_hits += cx->limit_hits - before;
+            cx->limit_hits = before;
+        }
+    }
+}
+
 verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env)
 {
     evalctx cx = {.rs = rs, .v = view, .env = env};
@@ -360,18 +492,28 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
     cx.fired = g_new0(bool, n ? n : 1);
     cx.caps = g_new0(capture, n ? n : 1);
     cx.md = pcre2_match_data_create(32, NULL);
-    for (guint i = 0; i < n; i++)
-        cx.fired[i] = match_rule(&cx, g_ptr_array_index(rs->rules, i), &cx.caps[i]);
+    eval_rules(&cx, true);
+    if (!rs->lazy)
+        eval_rules(&cx, false);
+    /* The other rules (score 0) cannot change the agency or the score. */
+    tally t = decide(&cx);
+    bool claim = t.agency >= 0 && t.score >= rs->threshold;
+    if (claim && rs->lazy) {
+        eval_rules(&cx, false);
+        t = decide(&cx);   /* now with their kinds */
+    }
 
     verdict *out = verdict_new();
-    tally t = decide(&cx);
     out->score = t.score;
     out->truncated = view->truncated;
-    out->match_limit_hits = cx.limit_hits;
-    for (guint i = 0; i < n; i++)
-        if (cx.fired[i])
-            g_ptr_array_add(out->rules, g_strdup(((const rule *)g_ptr_array_index(rs->rules, i))->name));
-    if (t.agency >= 0 && t.score >= rs->threshold) {
+    out->match_limit_hits = cx.limit_hits + (claim ? cx.claim_only_limit_hits : 0);
+    /* For a non-claim only the rules that count (the others did not run). */
+    for (guint i = 0; i < n; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (cx.fired[i] && (claim || r->verdict))
+            g_ptr_array_add(out->rules, g_strdup(r->name));
+    }
+    if (claim) {
         const agency *a = g_ptr_array_index(rs->agencies, t.agency);
         out->verdict = CT_VERDICT_CLAIM;
         out->agency = g_strdup(a->id);
@@ -392,5 +534,12 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
     pcre2_match_data_free(cx.md);
     if (cx.text)
         g_string_free(cx.text, TRUE);
+    g_free(cx.text_hits);
+    g_free(cx.raw_hits);
+    if (cx.occ)
+        g_array_unref(cx.occ);
+    g_free(cx.occ_first);
+    if (cx.starts)
+        g_array_unref(cx.starts);
     return out;
 }

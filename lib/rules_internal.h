@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "rules.h"
+#include "rules_prefilter.h"
 
 typedef enum rule_target {
     TGT_SUBJECT, TGT_FROM, TGT_SENDER, TGT_HEADER, TGT_BODY, TGT_RAWBODY,
@@ -46,11 +47,20 @@ typedef struct rule {
     rule_target target;
     char *header_name;    /* TGT_HEADER only */
     pcre2_code *re;       /* NULL for metas */
+    GPtrArray *pf_text;   /* required literals as extracted (load time only) */
+    GArray *pf;           /* prefilter clauses (pf_clauses_hold), NULL = always runs */
+    char *pf_pattern;     /* the pattern, for per-branch literals (load time only) */
+    GPtrArray *pf_branch_text; /* per-branch clauses as extracted (load time only) */
+    GPtrArray *pf_branches; /* GArray per branch, as pf; one must hold; NULL = none */
+    GPtrArray *pf_prefix_text; /* what every match starts with (load time only) */
+    GArray *pf_prefix;    /* those literals' ids, sorted; NULL = try everywhere */
+    pcre2_code *re_anchored; /* re compiled PCRE2_ANCHORED (JIT), with pf_prefix */
     unsigned fields;      /* bit per rule_field it captures */
     GArray *meta;         /* meta_step, metas only */
     double score;
     int agency;           /* index into ruleset->agencies, -1 = none */
     ct_kind kind;
+    bool verdict;         /* the verdict depends on it (rules_lazy.c) */
 } rule;
 
 struct ruleset {
@@ -60,8 +70,25 @@ struct ruleset {
     GPtrArray *rules;         /* rule*, in load order */
     GHashTable *rule_index;   /* name -> index+1 (GUINT_TO_POINTER) */
     GPtrArray *shorteners, *filehosts, *risky_ext;  /* char*, lower case */
-    pcre2_match_context *mctx; /* match and depth limits, read-only */
+    pcre2_match_context *mctx; /* match and depth limits, JIT stack, read-only */
+    pf_matcher *pf;           /* NULL = prefilter off (COPYTROLL_NO_PREFILTER) */
+    unsigned pf_filtered;     /* rules gated by the prefilter */
+    unsigned pf_always;       /* pattern rules that always run */
+    unsigned pf_anchored;     /* text rules tried only where their prefix occurs */
+    bool lazy;                /* extraction-only rules run for claims only */
+    unsigned claim_only;      /* rules the verdict does not depend on */
 };
+
+/* rules_load.c: once every file is loaded (and rules_lazy_build() has
+ * run), build the prefilter from the rules' pf_text, and per-branch
+ * literals for the rules the verdict depends on (unless the environment
+ * says COPYTROLL_NO_PREFILTER=1). */
+void rules_prefilter_build(struct ruleset *rs);
+/* rules_lazy.c: once every file is loaded, mark the rules the verdict
+ * depends on (rule->verdict) and read COPYTROLL_NO_LAZY. */
+void rules_lazy_build(struct ruleset *rs);
+/* Targets whose rules the prefilter gates: the text ones. */
+bool rules_target_prefiltered(rule_target t);
 
 /* rules_meta.c: compile "A && !(B || C)" into steps; false + *why on error. */
 bool rules_meta_compile(struct ruleset *rs, const char *expr, GArray *steps, char **why);

@@ -3,6 +3,7 @@
  * never used).  See rules.h for the language. */
 #include "rules_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 G_DEFINE_QUARK(copytroll-rules-error, rules_error)
@@ -11,6 +12,11 @@ G_DEFINE_QUARK(copytroll-rules-error, rules_error)
  * catastrophic-backtracking pattern gives up in milliseconds. */
 #define RULES_MATCH_LIMIT 200000
 #define RULES_DEPTH_LIMIT 5000
+/* JIT stack per thread: the default 32 KiB on the machine stack runs out
+ * on long texts (PCRE2_ERROR_JIT_STACKLIMIT), 1 MiB does not; it is
+ * reserved, and only the pages touched are used. */
+#define RULES_JIT_STACK_START (32 * 1024)
+#define RULES_JIT_STACK_MAX (1024 * 1024)
 
 const char *const rule_field_names[F_COUNT] = {
     [F_CASE_ID] = "case_id", [F_CLIENT] = "client", [F_AMOUNT] = "amount",
@@ -47,9 +53,44 @@ static void rule_free(gpointer p)
     g_free(r->header_name);
     if (r->re)
         pcre2_code_free(r->re);
+    if (r->re_anchored)
+        pcre2_code_free(r->re_anchored);
     if (r->meta)
         g_array_unref(r->meta);
+    if (r->pf_text)
+        g_ptr_array_unref(r->pf_text);
+    if (r->pf)
+        g_array_unref(r->pf);
+    if (r->pf_branch_text)
+        g_ptr_array_unref(r->pf_branch_text);
+    g_free(r->pf_pattern);
+    if (r->pf_branches)
+        g_ptr_array_unref(r->pf_branches);
+    if (r->pf_prefix_text)
+        g_ptr_array_unref(r->pf_prefix_text);
+    if (r->pf_prefix)
+        g_array_unref(r->pf_prefix);
     g_free(r);
+}
+
+static void jit_stack_free(gpointer p)
+{
+    pcre2_jit_stack_free(p);
+}
+
+static GPrivate jit_stack_key = G_PRIVATE_INIT(jit_stack_free);
+
+/* Called by pcre2_match() with JIT: this thread's stack, made on first use
+ * and freed when the thread ends.  NULL (no memory) = the 32 KiB default. */
+static pcre2_jit_stack *jit_stack_for_thread(void *data)
+{
+    (void)data;
+    pcre2_jit_stack *st = g_private_get(&jit_stack_key);
+    if (!st) {
+        st = pcre2_jit_stack_create(RULES_JIT_STACK_START, RULES_JIT_STACK_MAX, NULL);
+        g_private_set(&jit_stack_key, st);
+    }
+    return st;
 }
 
 static struct ruleset *ruleset_new(void)
@@ -66,6 +107,7 @@ static struct ruleset *ruleset_new(void)
     rs->mctx = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(rs->mctx, RULES_MATCH_LIMIT);
     pcre2_set_depth_limit(rs->mctx, RULES_DEPTH_LIMIT);
+    pcre2_jit_stack_assign(rs->mctx, jit_stack_for_thread, NULL);
     return rs;
 }
 
@@ -86,6 +128,7 @@ void rules_unref(ruleset *rs)
     g_ptr_array_unref(rs->filehosts);
     g_ptr_array_unref(rs->risky_ext);
     pcre2_match_context_free(rs->mctx);
+    pf_matcher_free(rs->pf);
     g_free(rs);
 }
 
@@ -237,6 +280,19 @@ static bool compile_pattern(loader *ld, rule *r, char *spec)
     }
     /* No JIT (e.g. MemoryDenyWriteExecute) still works, only slower. */
     pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+    if (rules_target_prefiltered(r->target))
+        r->pf_text = pf_extract(spec + 1, (size_t)(end - spec - 1), (opts & PCRE2_EXTENDED) != 0,
+                                r->target == TGT_TEXT ? &r->pf_prefix_text : NULL);
+    if (rules_target_prefiltered(r->target) && !(opts & PCRE2_EXTENDED))
+        r->pf_pattern = g_strndup(spec + 1, (gsize)(end - spec - 1));
+    /* Tried only where a prefix occurs: an anchored copy, so that JIT runs
+     * it (PCRE2_ANCHORED given at match time would disable JIT). */
+    if (r->pf_prefix_text) {
+        r->re_anchored = pcre2_compile((PCRE2_SPTR)(spec + 1), (PCRE2_SIZE)(end - spec - 1),
+                                       opts | PCRE2_ANCHORED, &code, &off, NULL);
+        if (r->re_anchored)
+            pcre2_jit_compile(r->re_anchored, PCRE2_JIT_COMPLETE);
+    }
     return scan_capture_names(ld, r);
 }
 
@@ -437,6 +493,8 @@ ruleset *rules_load_file(const char *path, GError **err)
         rules_unref(rs);
         return NULL;
     }
+    rules_lazy_build(rs);
+    rules_prefilter_build(rs);
     return rs;
 }
 
@@ -473,6 +531,8 @@ ruleset *rules_load_dir(const char *dir, GError **err)
         rules_unref(rs);
         return NULL;
     }
+    rules_lazy_build(rs);
+    rules_prefilter_build(rs);
     return rs;
 }
 
@@ -486,4 +546,118 @@ const char *rules_agency_advice(const ruleset *rs, const char *agency_id)
 {
     int i = agency_id ? rules_agency_index(rs, agency_id) : -1;
     return i < 0 ? NULL : ((agency *)g_ptr_array_index(rs->agencies, i))->advice;
+}
+
+/* ------------------------------------------------------------ prefilter */
+
+bool rules_target_prefiltered(rule_target t)
+{
+    return t == TGT_BODY || t == TGT_TEXT || t == TGT_PDF || t == TGT_RAWBODY;
+}
+
+static bool prefilter_disabled(void)
+{
+    const char *e = getenv("COPYTROLL_NO_PREFILTER");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+static gint cmp_guint(gconstpointer a, gconstpointer b)
+{
+    guint x = *(const guint *)a, y = *(const guint *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A text rule's prefix strings → sorted ids of positional literals. */
+static void prefix_build(pf_matcher *m, rule *r)
+{
+    r->pf_prefix = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint k = 0; k < r->pf_prefix_text->len; k++) {
+        guint id = pf_matcher_add(m, g_ptr_array_index(r->pf_prefix_text, k));
+        pf_matcher_set_positional(m, id);
+        g_array_append_val(r->pf_prefix, id);
+    }
+    g_array_sort(r->pf_prefix, cmp_guint);
+}
+
+/* Clauses → the flat id array of pf_clauses_hold(). */
+static GArray *clauses_ids(pf_matcher *m, const GPtrArray *clauses)
+{
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint c = 0; c < clauses->len; c++) {
+        GPtrArray *alts = g_ptr_array_index(clauses, c);
+        g_array_append_val(ids, alts->len);
+        for (guint k = 0; k < alts->len; k++) {
+            guint id = pf_matcher_add(m, g_ptr_array_index(alts, k));
+            g_array_append_val(ids, id);
+        }
+    }
+    return ids;
+}
+
+/* A gated rule's clauses, and its branches' when it has them. */
+static void clauses_build(pf_matcher *m, rule *r)
+{
+    if (r->pf_text)
+        r->pf = clauses_ids(m, r->pf_text);
+    if (r->pf_branch_text) {
+        r->pf_branches = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+        for (guint b = 0; b < r->pf_branch_text->len; b++)
+            g_ptr_array_add(r->pf_branches, clauses_ids(m, g_ptr_array_index(r->pf_branch_text, b)));
+    }
+}
+
+/* The extracted strings are only needed until here. */
+static void drop_load_time(rule *r, bool anchored)
+{
+    g_clear_pointer(&r->pf_text, g_ptr_array_unref);
+    g_clear_pointer(&r->pf_branch_text, g_ptr_array_unref);
+    g_clear_pointer(&r->pf_pattern, g_free);
+    g_clear_pointer(&r->pf_prefix_text, g_ptr_array_unref);
+    if (!anchored)
+        g_clear_pointer(&r->re_anchored, pcre2_code_free);
+}
+
+/* Literal strings → ids of one automaton shared by every rule. */
+void rules_prefilter_build(struct ruleset *rs)
+{
+    bool off = prefilter_disabled();
+    pf_matcher *m = off ? NULL : pf_matcher_new();
+    rs->pf_filtered = rs->pf_always = rs->pf_anchored = 0;
+    for (guint i = 0; i < rs->rules->len; i++) {
+        rule *r = g_ptr_array_index(rs->rules, i);
+        if (!r->re)
+            continue;
+        /* Per-branch literals cost load time: only where every message pays. */
+        if (m && r->verdict && r->pf_pattern)
+            r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false);
+        bool anchored = m && r->pf_prefix_text && r->re_anchored && r->target == TGT_TEXT;
+        if (anchored) {
+            prefix_build(m, r);
+            rs->pf_anchored++;
+        }
+        if (m && (r->pf_text || r->pf_branch_text) && rules_target_prefiltered(r->target)) {
+            clauses_build(m, r);
+            rs->pf_filtered++;
+        } else {
+            rs->pf_always++;
+        }
+        drop_load_time(r, anchored);
+    }
+    if (m)
+        pf_matcher_build(m);
+    rs->pf = m;
+}
+
+void rules_prefilter_stats(const ruleset *rs, rules_pf_stats *out)
+{
+    *out = (rules_pf_stats){
+        .enabled = rs->pf != NULL,
+        .filtered = rs->pf_filtered,
+        .always = rs->pf_always,
+        .anchored = rs->pf_anchored,
+        .literals = rs->pf ? pf_matcher_count(rs->pf) : 0,
+        .bytes = rs->pf ? pf_matcher_bytes(rs->pf) : 0,
+        .lazy = rs->lazy,
+        .claim_only = rs->claim_only,
+    };
 }

@@ -8,6 +8,10 @@
  *   sanitize_text()   for free text in a header (a Subject tag, a URL):
  *                     printable ASCII only, runs of white space and control
  *                     characters folded to one space, trimmed
+ *   sanitize_utf8()   for text a person reads in a header (the original
+ *                     Subject behind a tag): like sanitize_text() but
+ *                     valid UTF-8 characters are kept; invalid bytes and
+ *                     C0/C1 controls are dropped; never cuts a character
  * Both cap the result at max bytes and return a new string (g_free), never
  * NULL: an input with nothing left gives "".
  */
@@ -18,5 +22,6 @@
 
 char *sanitize_token(const char *s, size_t max);
 char *sanitize_text(const char *s, size_t max);
+char *sanitize_utf8(const char *s, size_t max);
 
 #endif

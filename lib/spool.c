@@ -7,19 +7,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sanitize.h"
-
 G_DEFINE_QUARK(copytroll-spool-error, spool_error)
 
 static gint spool_counter;
 
+/* One "Key: value" line.  Only what would break the line format goes (CR,
+ * LF); 8-bit bytes stay, so an SMTPUTF8 recipient reads back as it came. */
 static void add_line(GString *out, const char *key, const char *value)
 {
     if (!value)
         return;
-    char *clean = sanitize_text(value, 998);
-    g_string_append_printf(out, "%s: %s\n", key, clean);
-    g_free(clean);
+    g_string_append_printf(out, "%s: ", key);
+    for (const char *p = value; *p; p++)
+        g_string_append_c(out, (*p == '\r' || *p == '\n') ? ' ' : *p);
+    g_string_append_c(out, '\n');
 }
 
 bool spool_write(const char *dir, const spool_entry *e, GError **err)

@@ -42,7 +42,7 @@ char *tag_duplicate_value(const char *other_case_id)
 char *tag_subject(const char *subject, const char *tag)
 {
     char *ctag = sanitize_text(tag, 100);
-    char *csub = sanitize_text(subject, SUBJECT_MAX);
+    char *csub = sanitize_utf8(subject, SUBJECT_MAX);   /* keep the reader's umlauts */
     char *s = g_str_has_prefix(csub, ctag) ? g_strdup(csub)
               : *csub ? g_strdup_printf("%s %s", ctag, csub) : g_strdup(ctag);
     g_free(ctag);

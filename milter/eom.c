@@ -51,7 +51,7 @@ static bool open_db(session *s)
 {
     if (s->db)
         return true;
-    const ct_config *c = runtime_config();
+    const ct_config *c = s->set->config;
     GError *err = NULL;
     s->db = casedb_open(c->database, 0, c->database_timeout_ms, &err);
     if (!s->db) {
@@ -63,7 +63,7 @@ static bool open_db(session *s)
 
 static bool spool_claim(const session *s)
 {
-    const ct_config *c = runtime_config();
+    const ct_config *c = s->set->config;
     spool_entry e = {
         .recipients = s->rcpts, .queue_id = s->queue_id, .env_sender = s->env_sender,
         .received = time(NULL), .raw = g_bytes_new_static(s->raw->str, s->raw->len),
@@ -117,7 +117,7 @@ static void record_claim(session *s, const verdict *v, const msgview *view, eom_
 static bool add_verdict_headers(SMFICTX *ctx, session *s, const verdict *v, const ruleset *rs,
                                 const eom_result *res)
 {
-    const ct_config *c = runtime_config();
+    const ct_config *c = s->set->config;
     bool hit = v->verdict != CT_VERDICT_NONE;
     bool ok = true;
     if (hit || c->tag_all) {
@@ -151,7 +151,7 @@ static bool add_verdict_headers(SMFICTX *ctx, session *s, const verdict *v, cons
 
 static void log_result(const session *s, const verdict *v, const eom_result *res, double ms)
 {
-    const ct_config *c = runtime_config();
+    const ct_config *c = s->set->config;
     GString *line = g_string_new(NULL);
     g_string_append_printf(line, "%s: verdict=%s", s->queue_id, verdict_name(v->verdict));
     if (v->verdict != CT_VERDICT_NONE) {
@@ -195,10 +195,11 @@ sfsistat eom_handle(SMFICTX *ctx, session *s)
 
     eom_result res = {0};
     bool ok = strip_forged(ctx, s);
-    ruleset *rs = runtime_rules();
+    const runtime_set *set = session_set(s);
+    const ruleset *rs = set->rules;
     rules_env env = {.env_sender = s->env_sender};
     msgview *view = NULL;
-    verdict *v = scan_message(rs, s->raw->str, s->raw->len, runtime_limits(), &env, &view);
+    verdict *v = scan_message(rs, s->raw->str, s->raw->len, &set->limits, &env, &view);
     if (s->truncated)
         v->truncated |= MV_TRUNC_BYTES;
 
@@ -211,16 +212,17 @@ sfsistat eom_handle(SMFICTX *ctx, session *s)
         record_claim(s, v, view, &res);
     }
     ok = add_verdict_headers(ctx, s, v, rs, &res) && ok && !res.failed;
-    log_result(s, v, &res, (double)(g_get_monotonic_time() - t0) / 1000.0);
+    gint64 usec = g_get_monotonic_time() - t0;
+    scanhist_add(&cnt->scan_time, usec);
+    log_result(s, v, &res, (double)usec / 1000.0);
 
     g_free(res.duplicate_of);
     verdict_free(v);
     msgview_free(view);
-    rules_unref(rs);
     if (ok)
         return SMFIS_CONTINUE;
     g_atomic_int_inc(&cnt->errors);
-    if (runtime_config()->on_error == CT_ONERROR_TEMPFAIL) {
+    if (set->config->on_error == CT_ONERROR_TEMPFAIL) {
         log_msg(LOG_WARNING, "%s: OnError tempfail: asking the MTA to retry later", s->queue_id);
         return SMFIS_TEMPFAIL;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -60,6 +61,22 @@ static bool set_unix_perms(const ct_config *c, const char *path)
     return true;
 }
 
+/* Does a process accept connections on the unix socket at path?  Then it
+ * is not stale, and replacing it would steal a running milter's mail. */
+static bool unix_socket_live(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path)
+        return false;
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return live;
+}
+
 bool listen_open(const ct_config *c)
 {
     const char *path = unix_path(c->socket);
@@ -67,12 +84,18 @@ bool listen_open(const ct_config *c)
         char *dir = g_path_get_dirname(path);
         g_mkdir_with_parents(dir, 0755);
         g_free(dir);
+        if (unix_socket_live(path)) {
+            log_msg(LOG_ERR, "Socket %s: another process is listening on it; not replacing it",
+                    c->socket);
+            return false;
+        }
     }
     if (smfi_setconn(c->socket) == MI_FAILURE) {
         log_msg(LOG_ERR, "Socket %s: not a usable socket specification", c->socket);
         return false;
     }
-    /* true: remove a stale unix socket left by a crash. */
+    /* true: remove a stale unix socket left by a crash (a live one was
+     * refused above).  libmilter refuses a path that is not a socket. */
     if (smfi_opensocket(true) == MI_FAILURE) {
         log_msg(LOG_ERR, "Socket %s: cannot listen (in use, or no permission?)", c->socket);
         return false;

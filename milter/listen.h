@@ -1,6 +1,7 @@
 /* listen — the milter's listening socket: open it as root (replacing a
- * stale unix socket file), set the configured mode and group on a unix
- * socket, and set TCP_NODELAY on every accepted TCP connection.
+ * stale unix socket file, refusing one a live process listens on), set
+ * the configured mode and group on a unix socket, and set TCP_NODELAY on
+ * every accepted TCP connection.
  *
  * Why TCP_NODELAY: on loopback TCP a milter's end-of-message replies
  * (several small writes: header changes, then the verdict) meet Nagle's

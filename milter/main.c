@@ -1,9 +1,13 @@
 /* copytroll-milter [-c FILE] [-f] [-n] [-V]
  * Start-up order matters: read and check everything first (config, rules),
  * open the socket as root, detach, write the pid file, drop privileges,
- * then serve.  Signals: SIGUSR1 reloads the rules; SIGTERM/SIGINT stop
- * after in-flight messages (libmilter's own signal thread); libmilter also
- * treats SIGHUP as "stop", so HUP is NOT a reload here. */
+ * then serve.  Signals: SIGUSR1 reloads the configuration and the rules;
+ * SIGTERM stops: libmilter's own signal thread closes the listening socket,
+ * smfi_main() returns, and we wait for the messages in flight (up to
+ * STOP_WAIT_MS; stopdrain.h keeps libmilter serving them meanwhile; a new
+ * message on an open connection passes unscanned) before exiting.
+ * libmilter treats SIGHUP like SIGTERM, so HUP is NOT a reload here;
+ * SIGINT makes libmilter abort the connections at their next command. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,10 +21,16 @@
 #include <libmilter/mfapi.h>
 
 #include "callbacks.h"
+#include "stopdrain.h"
 #include "listen.h"
 #include "log.h"
 #include "privs.h"
 #include "runtime.h"
+#include "spool_drain.h"
+#include "status.h"
+
+/* How long SIGTERM waits for the messages in flight. */
+#define STOP_WAIT_MS 30000
 
 typedef struct options {
     const char *config_path;
@@ -66,7 +76,7 @@ static gpointer reload_thread(gpointer unused)
     for (;;) {
         int sig;
         if (sigwait(&set, &sig) == 0 && sig == SIGUSR1)
-            runtime_reload_rules();
+            runtime_reload();
     }
     return NULL;
 }
@@ -122,8 +132,46 @@ static bool load_all(const char *path, ct_config **config, ruleset **rules)
     return true;
 }
 
+/* Before any thread exists, so that every thread inherits the mask:
+ * SIGUSR1 is taken by reload_thread; SIGTERM, SIGINT and SIGHUP by
+ * libmilter's signal thread (sigwait), which smfi_main() starts.  Blocked
+ * from the very start, a signal that arrives during start-up waits for its
+ * thread instead of killing the process with the default action. */
+static void block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void drain_note(const char *msg, void *unused)
+{
+    (void)unused;
+    log_msg(LOG_WARNING, "%s", msg);
+}
+
+/* Claims spooled while the database failed go in before we serve. */
+static void drain_spool(const ct_config *config, const ruleset *rules)
+{
+    spool_drain_stats st;
+    GError *err = NULL;
+    if (!spool_drain_config(config, rules, drain_note, NULL, &st, &err)) {
+        log_msg(LOG_ERR, "spool %s not drained: %s", config->spool_dir, err->message);
+        g_error_free(err);
+    }
+    if (st.files)
+        log_msg(LOG_INFO, "spool %s: %u of %u files drained into the database, %u set aside",
+                config->spool_dir, st.drained, st.files, st.set_aside);
+}
+
 static int serve(const options *o, ct_config *config, ruleset *rules)
 {
+    block_signals();
     log_open(config->syslog || !o->foreground, config->syslog_facility);
     runtime_init(config, o->config_path, rules);
     if (smfi_register(callbacks_desc) == MI_FAILURE) {
@@ -140,28 +188,29 @@ static int serve(const options *o, ct_config *config, ruleset *rules)
         return 1;
     if (config->user_id && !privs_drop(config->user_id))
         return 1;   /* fatal by design: never serve as root by accident */
+    drain_spool(config, rules);
 
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    /* libmilter's own signal thread sigwait()s for SIGTERM, SIGINT and
-     * SIGHUP (all three mean "stop").  Block them here, before any thread
-     * exists, so no other thread takes one with the default action (death
-     * without finishing the messages in flight). */
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread inherits this */
-    signal(SIGPIPE, SIG_IGN);
     g_thread_unref(g_thread_new("reload", reload_thread, NULL));
+    char *status_path = config_status_path(config);
+    status_start(status_path);
+    g_free(status_path);
 
     log_msg(LOG_INFO, "starting on %s: %u rules, %u agencies, database %s", config->socket,
             rules_count(rules), rules_agency_count(rules), config->database);
+    stopdrain_set_listener();
     int rc = smfi_main() == MI_SUCCESS ? 0 : 1;
-    log_msg(LOG_INFO, "stopping");
-    if (runtime_config()->pid_file)
-        unlink(runtime_config()->pid_file);
-    runtime_shutdown();
+    runtime_stop();
+    log_msg(LOG_INFO, "stopping: waiting for the messages in flight");
+    bool idle = runtime_wait_idle(STOP_WAIT_MS);
+    stopdrain_done();
+    if (!idle)
+        log_msg(LOG_WARNING, "stopping with messages still in flight after %d s", STOP_WAIT_MS / 1000);
+    status_stop();
+    if (runtime_boot_config()->pid_file)
+        unlink(runtime_boot_config()->pid_file);
+    log_msg(LOG_INFO, "stopped");
+    if (idle)   /* else a thread may still use the rules: leave them to exit() */
+        runtime_shutdown();
     return rc;
 }
 

@@ -21,8 +21,17 @@ session *session_new(unsigned long proto)
     return s;
 }
 
+runtime_set *session_set(session *s)
+{
+    if (!s->set)
+        s->set = runtime_acquire();
+    return s->set;
+}
+
 void session_reset_message(session *s)
 {
+    g_clear_pointer(&s->set, runtime_release);
+    s->unscanned = false;
     g_clear_pointer(&s->queue_id, g_free);
     g_clear_pointer(&s->env_sender, g_free);
     g_clear_pointer(&s->subject, g_free);

@@ -5,6 +5,9 @@
  * Ownership: session_new() at negotiation, session_free() at close; the
  * per-message part is reset by session_reset_message() after each message
  * (end of message or abort), so several messages per connection work.
+ * A message holds the runtime_set (config + rules) in force when it
+ * started, from MAIL FROM until it ends, so a reload never changes the
+ * rules under a message in flight.
  */
 #ifndef CT_MILTER_SESSION_H
 #define CT_MILTER_SESSION_H
@@ -13,6 +16,7 @@
 #include <stdbool.h>
 
 #include "casedb.h"
+#include "runtime.h"
 
 typedef struct forged_header {
     char *name;      /* as the MTA sent it */
@@ -24,6 +28,8 @@ typedef struct session {
     casedb *db;              /* opened on the first claim of the connection */
 
     /* the message in progress */
+    runtime_set *set;        /* config and rules for this message; see session_set() */
+    bool unscanned;          /* began while stopping: passed on untouched */
     char *queue_id;          /* {i}, once the MTA has it */
     char *env_sender;
     GPtrArray *rcpts;        /* char*, lower-cased, without <> */
@@ -36,6 +42,8 @@ typedef struct session {
 } session;
 
 session *session_new(unsigned long proto);
+/* The message's config and rules, taken from the runtime on first use. */
+runtime_set *session_set(session *s);
 void session_free(session *s);
 void session_reset_message(session *s);
 

@@ -18,7 +18,8 @@ my @fields = qw(verdict agency kind case_id amount currency deadline client);
 my %min = (recall => 0.98, precision => 1.00, fields => 0.95);
 
 print("1..0 # SKIP no $cli (build first)\n"), exit 0 unless -x $cli;
-open(my $mf, '<', "$corpus/MANIFEST.tsv") or die "cannot read MANIFEST.tsv: $!";
+binmode(STDOUT, ':encoding(UTF-8)');
+open(my $mf, '<:encoding(UTF-8)', "$corpus/MANIFEST.tsv") or die "cannot read MANIFEST.tsv: $!";
 my (@rows, %label);
 while (<$mf>) {
     chomp;

@@ -14,14 +14,22 @@
 #   milter_start CONFIG     start `copytroll-milter -f -c CONFIG` in the
 #                           background (stderr to $MILTER_LOG) and wait up to
 #                           10 s until its socket accepts; sets MILTER_PID
+#                           and MILTER_CONF
 #   milter_stop             SIGTERM, wait up to 10 s, then SIGKILL; sets
 #                           MILTER_STATUS to its exit status
 #   milter_log_tail [N]     the last N (20) lines the milter logged
+#   milter_lua SCRIPT FIXTURES [SECONDS]
+#                           run the miltertest Lua SCRIPT (which loads
+#                           tests/protocol/mtlib.lua) against the running
+#                           milter, with `fixtures` set to the directory
+#                           FIXTURES; one TAP line (tap.sh) per "ok:" /
+#                           "not ok:" it prints, then one for the script
+#                           running to its end within SECONDS (120)
 #
 # The socket of the running milter is read back from the config file, so a
 # test names it once.  Functions complain on stderr and return non-zero.
 
-MILTER_PID='' MILTER_LOG='' MILTER_STATUS=''
+MILTER_PID='' MILTER_LOG='' MILTER_STATUS='' MILTER_CONF=''
 
 # Is PID running?  A zombie (exited, not yet reaped by this shell) is not.
 ct_alive() {
@@ -87,6 +95,7 @@ milter_ready() {  # milter_ready SOCKETSPEC
 
 milter_start() {
   ms_conf=$1
+  MILTER_CONF=$1
   ms_spec=$(milter_socket_of "$ms_conf")
   MILTER_LOG=${MILTER_LOG:-$(dirname "$ms_conf")/milter.log}
   case "$ms_spec" in
@@ -136,4 +145,25 @@ milter_log_tail() {
   [ -n "$MILTER_LOG" ] && [ -f "$MILTER_LOG" ] || return 0
   echo "--- last lines of the milter log:"
   tail -n "${1:-20}" "$MILTER_LOG"
+}
+
+milter_lua() {
+  ml_name=$(basename "$1" .lua)
+  ml_out=$(dirname "$MILTER_LOG")/$ml_name.lua.out
+  timeout "${3:-120}" miltertest -D sock="$(milter_socket_of "$MILTER_CONF")" \
+    -D fixtures="$2" -D libdir="$CT_ROOT/tests/protocol" -s "$1" >"$ml_out" 2>&1
+  ml_rc=$?
+  while IFS= read -r ml_line; do
+    case "$ml_line" in
+      "ok: "*) tap_result 0 "$ml_name: ${ml_line#ok: }" ;;
+      "not ok: "*) tap_result 1 "$ml_name: ${ml_line#not ok: }" ;;
+      "# "*) note "${ml_line#\# }" ;;
+      *) diag "$ml_line" ;;
+    esac
+  done <"$ml_out"
+  if ! ok "$ml_name.lua ran to the end" test "$ml_rc" -eq 0; then
+    diag "miltertest exited with status $ml_rc"
+    milter_log_tail 10 | while IFS= read -r ml_line; do diag "$ml_line"; done
+    return 1
+  fi
 }

@@ -317,6 +317,23 @@ pf_wait_delivered() {
   return 1
 }
 
+pf_sink_count() {
+  find "$PF_SINK_DIR" -type f | wc -l
+}
+
+# pf_wait_sink N SECONDS: until N messages are at the sink and the queue is
+# empty; on timeout a TAP diag line (diag, from tap.sh) and status 1.
+pf_wait_sink() {
+  pf_ws_left=$2
+  while [ "$pf_ws_left" -gt 0 ]; do
+    [ "$(pf_sink_count)" -ge "$1" ] && pf_queue_empty && return 0
+    sleep 1
+    pf_ws_left=$((pf_ws_left - 1))
+  done
+  diag "timeout: $(pf_sink_count) of $1 messages at the sink"
+  return 1
+}
+
 pf_find_delivered() {
   pf_sink_files | while read -r pf_f; do
     if grep -qF -- "$1" "$pf_f"; then

@@ -204,10 +204,22 @@ static void impersonation(void **state)
     verdict_free(out);
     testutil_view_free(v);
 
-    /* A forward from the recipient to a lawyer is not an impersonation. */
-    v = testutil_view("owner@site.example", "Fwd: case ID AC-77777", body);
+    /* A forward from the recipient to a lawyer is not an impersonation:
+     * it still shows the agency as the original sender. */
+    char *fwd = g_strconcat("---------- Forwarded message ---------\n"
+                            "From: Acme Legal <legal@acme-rights.example>\n\n", body, NULL);
+    v = testutil_view("owner@site.example", "Fwd: case ID AC-77777", fwd);
     out = rules_eval(rs, v, &env);
     assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+    verdict_free(out);
+    testutil_view_free(v);
+    g_free(fwd);
+
+    /* "Fwd:" in the subject alone does not excuse a foreign sender. */
+    v = testutil_view("owner@site.example", "Fwd: case ID AC-77777", body);
+    out = rules_eval(rs, v, &env);
+    assert_int_equal(out->verdict, CT_VERDICT_SUSPECT);
+    assert_string_equal(out->reason, "sender-not-agency");
     verdict_free(out);
     testutil_view_free(v);
     rules_unref(rs);
@@ -251,6 +263,60 @@ static void match_limit_counts(void **state)
     testutil_view_free(v);
     g_string_free(s, TRUE);
     rules_unref(rs);
+}
+
+static bool has_rule(const verdict *out, const char *name)
+{
+    for (guint i = 0; i < out->rules->len; i++)
+        if (strcmp(g_ptr_array_index(out->rules, i), name) == 0)
+            return true;
+    return false;
+}
+
+/* Rules with score 0 that no scoring meta reads (kinds, fields) run only
+ * for a claim: a non-claim does not list them even when they would match;
+ * a score-0 rule a scoring meta reads still runs; a claim gets every kind
+ * and field as before.  COPYTROLL_NO_LAZY=1 gives the same results. */
+static void lazy_extraction(void **state)
+{
+    (void)state;
+    const char *text = "agency x\n"
+                       "rule X_WORD body /infringement/\n  agency x\n  score 5\n"
+                       "rule HINT body /photo/\n  score 0\n"
+                       "meta X_PHOTO HINT && !X_WORD\n  score 1\n"
+                       "rule FIELD_AMOUNT body /EUR (?<amount>[0-9]+)/\n  score 0\n"
+                       "rule KIND_LATE body /reminder/\n  score 0\n  kind reminder\n";
+    for (int lazy_off = 0; lazy_off < 2; lazy_off++) {
+        if (lazy_off)
+            g_setenv("COPYTROLL_NO_LAZY", "1", TRUE);
+        ruleset *rs = load(text, NULL);
+        assert_non_null(rs);
+        rules_pf_stats st;
+        rules_prefilter_stats(rs, &st);
+        assert_int_equal(st.claim_only, 2);   /* FIELD_AMOUNT, KIND_LATE */
+        assert_int_equal(st.lazy, !lazy_off);
+        msgview *v = testutil_view("a@b.example", "x", "A photo, a reminder and EUR 300.");
+        verdict *out = rules_eval(rs, v, NULL);
+        assert_int_equal(out->verdict, CT_VERDICT_NONE);
+        assert_true(out->score > 0.9 && out->score < 1.1);
+        assert_true(has_rule(out, "HINT") && has_rule(out, "X_PHOTO"));
+        assert_false(has_rule(out, "FIELD_AMOUNT") || has_rule(out, "KIND_LATE"));
+        assert_null(out->amount);
+        verdict_free(out);
+        testutil_view_free(v);
+
+        v = testutil_view("a@b.example", "x", "Copyright infringement: reminder, pay EUR 300.");
+        out = rules_eval(rs, v, NULL);
+        assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+        assert_int_equal(out->kind, CT_KIND_REMINDER);
+        assert_non_null(out->amount);
+        assert_string_equal(out->amount, "300.00");
+        assert_true(has_rule(out, "FIELD_AMOUNT") && has_rule(out, "KIND_LATE"));
+        verdict_free(out);
+        testutil_view_free(v);
+        rules_unref(rs);
+    }
+    g_unsetenv("COPYTROLL_NO_LAZY");
 }
 
 static void load_errors(void **state)
@@ -335,6 +401,7 @@ int main(void)
         cmocka_unit_test(impersonation),
         cmocka_unit_test(header_and_url_targets),
         cmocka_unit_test(match_limit_counts),
+        cmocka_unit_test(lazy_extraction),
         cmocka_unit_test(load_errors),
         cmocka_unit_test(load_dir_in_name_order),
         cmocka_unit_test(shipped_rules_load),

@@ -78,7 +78,23 @@ static void subject_tag(void **state)
     assert_string_equal(s, "[CLAIM]");
     g_free(s);
     s = tag_subject("line1\r\n\tline2 \x01 caf\xc3\xa9", "[CLAIM]");
-    assert_string_equal(s, "[CLAIM] line1 line2 caf");
+    assert_string_equal(s, "[CLAIM] line1 line2 caf\xc3\xa9");
+    g_free(s);
+    /* invalid bytes and C1 controls go, valid UTF-8 stays */
+    s = tag_subject("Urheberrechtsversto\xc3\x9f \xff\xc2\x85 M\xc3\xa4rz", "[CLAIM]");
+    assert_string_equal(s, "[CLAIM] Urheberrechtsversto\xc3\x9f M\xc3\xa4rz");
+    g_free(s);
+}
+
+/* The cap never cuts a UTF-8 character in two. */
+static void utf8_cap_keeps_characters_whole(void **state)
+{
+    (void)state;
+    char *s = sanitize_utf8("ab\xc3\xa4", 3);
+    assert_string_equal(s, "ab");
+    g_free(s);
+    s = sanitize_utf8("ab\xc3\xa4", 4);
+    assert_string_equal(s, "ab\xc3\xa4");
     g_free(s);
 }
 
@@ -106,6 +122,7 @@ int main(void)
         cmocka_unit_test(status_suspect_and_none),
         cmocka_unit_test(injection_is_impossible),
         cmocka_unit_test(subject_tag),
+        cmocka_unit_test(utf8_cap_keeps_characters_whole),
         cmocka_unit_test(sanitize_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

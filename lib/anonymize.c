@@ -1,0 +1,285 @@
+/* anonymize — replace a recipient's addresses, domains and names in text.
+ * See anonymize.h. */
+#include "anonymize.h"
+
+#include <gmime/gmime.h>
+#include <string.h>
+
+#include "msgview_internal.h"   /* msgview_parser_options(): GMime set up once */
+
+typedef enum anon_kind { ANON_ADDRESS, ANON_DOMAIN, ANON_NAME } anon_kind;
+
+typedef struct anon_term {
+    char *text;
+    size_t len;
+    char *repl;
+    anon_kind kind;
+} anon_term;
+
+struct anonymizer {
+    GPtrArray *terms;   /* anon_term*, longest first */
+};
+
+static void anon_term_free(anon_term *t)
+{
+    g_free(t->text);
+    g_free(t->repl);
+    g_free(t);
+}
+
+anonymizer *anonymizer_new(void)
+{
+    anonymizer *a = g_new0(anonymizer, 1);
+    a->terms = g_ptr_array_new_with_free_func((GDestroyNotify)anon_term_free);
+    return a;
+}
+
+void anonymizer_free(anonymizer *a)
+{
+    if (!a)
+        return;
+    g_ptr_array_unref(a->terms);
+    g_free(a);
+}
+
+static gint anon_longest_first(gconstpointer x, gconstpointer y)
+{
+    const anon_term *a = *(anon_term *const *)x, *b = *(anon_term *const *)y;
+    return a->len < b->len ? 1 : a->len > b->len ? -1 : 0;
+}
+
+static void anon_add(anonymizer *a, const char *text, const char *repl, anon_kind kind)
+{
+    size_t len = strlen(text);
+    if (len == 0)
+        return;
+    for (guint i = 0; i < a->terms->len; i++) {
+        anon_term *t = g_ptr_array_index(a->terms, i);
+        if (t->len == len && g_ascii_strcasecmp(t->text, text) == 0)
+            return;
+    }
+    anon_term *t = g_new0(anon_term, 1);
+    t->text = g_strdup(text);
+    t->len = len;
+    t->repl = g_strdup(repl);
+    t->kind = kind;
+    g_ptr_array_add(a->terms, t);
+    g_ptr_array_sort(a->terms, anon_longest_first);
+}
+
+/* Domains shared by millions of unrelated people identify nobody. */
+static bool anon_public_domain(const char *d)
+{
+    static const char *const names[] = {
+        "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com",
+        "live.com", "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de",
+        "t-online.de", "proton.me", "protonmail.com", "mail.com", "yandex.ru", NULL,
+    };
+    return g_strv_contains(names, d);
+}
+
+void anonymizer_add_address(anonymizer *a, const char *addr, const char *pseudonym)
+{
+    if (!addr)
+        return;
+    char *s = g_strstrip(g_strdup(addr));
+    const char *at = strrchr(s, '@');
+    if (at && at != s && at[1]) {
+        anon_add(a, s, pseudonym, ANON_ADDRESS);
+        char *domain = g_ascii_strdown(at + 1, -1);
+        if (!anon_public_domain(domain) && strchr(domain, '.'))
+            anon_add(a, domain, ANONYMIZE_DOMAIN, ANON_DOMAIN);
+        g_free(domain);
+    }
+    g_free(s);
+}
+
+static bool anon_generic_word(const char *w)
+{
+    static const char *const words[] = {
+        "site", "owner", "team", "info", "admin", "webmaster", "office", "mail",
+        "contact", "sir", "madam", "the", "and", "mr", "mrs", "ms", "dr", "support",
+        "sales", "service", "postmaster", "abuse", "editor", "redaktion", NULL,
+    };
+    char *low = g_utf8_strdown(w, -1);
+    bool generic = g_strv_contains(words, low);
+    g_free(low);
+    return generic;
+}
+
+void anonymizer_add_name(anonymizer *a, const char *name)
+{
+    if (!name || !g_utf8_validate(name, -1, NULL))
+        return;
+    char *s = g_strstrip(g_strdup(name));
+    /* A display name that is an address ("jane@example.org") is one. */
+    if (*s && !strchr(s, '@'))
+        anon_add(a, s, ANONYMIZE_NAME, ANON_NAME);
+    char **words = g_strsplit_set(s, " \t,;\"'()", -1);
+    for (char **w = words; *w; w++)
+        if (g_utf8_strlen(*w, -1) >= 3 && !strchr(*w, '@') && !anon_generic_word(*w))
+            anon_add(a, *w, ANONYMIZE_NAME, ANON_NAME);
+    g_strfreev(words);
+    g_free(s);
+}
+
+/* The sender's domain: an agency that Cc's itself stays an agency. */
+static bool anon_same_domain(const char *addr, const char *domain)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    return at && domain && g_ascii_strcasecmp(at + 1, domain) == 0;
+}
+
+static void anon_learn_list(anonymizer *a, const char *value, const char *pseudonym,
+                            const char *sender_domain)
+{
+    InternetAddressList *list = internet_address_list_parse(msgview_parser_options(), value);
+    int n = list ? internet_address_list_length(list) : 0;
+    for (int i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        const char *addr = INTERNET_ADDRESS_IS_MAILBOX(ia) ?
+            internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)) : NULL;
+        if (anon_same_domain(addr, sender_domain))
+            continue;
+        anonymizer_add_address(a, addr, pseudonym);
+        anonymizer_add_name(a, internet_address_get_name(ia));
+    }
+    if (list)
+        g_object_unref(list);
+}
+
+/* The header block of a raw message as unfolded "Name: value" fields. */
+static GPtrArray *anon_header_fields(const char *raw, size_t len)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    GString *field = g_string_new(NULL);
+    size_t pos = 0;
+    while (pos < len && out->len < 1000) {
+        const char *nl = memchr(raw + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - raw) : len;
+        size_t line_len = end - pos;
+        if (line_len > 0 && raw[end - 1] == '\r')
+            line_len--;
+        bool folded = line_len > 0 && (raw[pos] == ' ' || raw[pos] == '\t');
+        if (!folded && field->len) {
+            g_ptr_array_add(out, g_strdup(field->str));
+            g_string_truncate(field, 0);
+        }
+        if (line_len == 0)
+            break;   /* end of the header block */
+        g_string_append_len(field, raw + pos, (gssize)line_len);
+        pos = end + 1;
+    }
+    if (field->len)
+        g_ptr_array_add(out, g_strdup(field->str));
+    g_string_free(field, TRUE);
+    return out;
+}
+
+/* Lower-cased field name (g_free) and a pointer to the value, or NULL. */
+static char *anon_field_name(const char *field, const char **value)
+{
+    const char *colon = strchr(field, ':');
+    if (!colon)
+        return NULL;
+    *value = colon + 1;
+    char *name = g_ascii_strdown(field, colon - field);
+    return g_strstrip(name);
+}
+
+static char *anon_sender_domain(GPtrArray *fields)
+{
+    char *domain = NULL;
+    for (guint i = 0; i < fields->len && !domain; i++) {
+        const char *value = NULL;
+        char *name = anon_field_name(g_ptr_array_index(fields, i), &value);
+        if (name && strcmp(name, "from") == 0) {
+            InternetAddressList *l = internet_address_list_parse(msgview_parser_options(), value);
+            InternetAddress *ia = l && internet_address_list_length(l) > 0 ?
+                internet_address_list_get_address(l, 0) : NULL;
+            const char *addr = ia && INTERNET_ADDRESS_IS_MAILBOX(ia) ?
+                internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)) : NULL;
+            const char *at = addr ? strrchr(addr, '@') : NULL;
+            domain = at ? g_strdup(at + 1) : NULL;
+            if (l)
+                g_object_unref(l);
+        }
+        g_free(name);
+    }
+    return domain;
+}
+
+void anonymizer_learn_message(anonymizer *a, const char *raw, size_t len, const char *pseudonym)
+{
+    static const char *const wanted[] = { "to", "cc", "delivered-to", "x-original-to", NULL };
+    GPtrArray *fields = anon_header_fields(raw, len);
+    char *sender_domain = anon_sender_domain(fields);
+    for (guint i = 0; i < fields->len; i++) {
+        const char *value = NULL;
+        char *name = anon_field_name(g_ptr_array_index(fields, i), &value);
+        if (name && g_strv_contains(wanted, name))
+            anon_learn_list(a, value, pseudonym, sender_domain);
+        g_free(name);
+    }
+    g_free(sender_domain);
+    g_ptr_array_unref(fields);
+}
+
+static bool anon_alnum(char c)
+{
+    return g_ascii_isalnum(c) || (unsigned char)c >= 0x80;
+}
+
+static bool anon_addr_char(char c)
+{
+    return anon_alnum(c) || strchr("._%+-", c) != NULL;
+}
+
+/* Is the term at text[pos, pos+n) standing on its own? */
+static bool anon_bounded(const anon_term *t, const char *text, size_t len, size_t pos)
+{
+    size_t end = pos + t->len;
+    char before = pos > 0 ? text[pos - 1] : ' ';
+    char after = end < len ? text[end] : ' ';
+    /* "example.org." ends a sentence; "example.org.net" is another domain. */
+    bool dot_more = after == '.' && end + 1 < len && anon_alnum(text[end + 1]);
+    switch (t->kind) {
+    case ANON_ADDRESS:
+        return !anon_addr_char(before) && !dot_more && (after == '.' || !anon_addr_char(after));
+    case ANON_DOMAIN:
+        return !anon_alnum(before) && before != '-' && before != '_' && !dot_more &&
+               !anon_alnum(after) && after != '-';
+    case ANON_NAME:
+    default:
+        return !anon_alnum(before) && !anon_alnum(after);
+    }
+}
+
+GString *anonymizer_apply(const anonymizer *a, const char *text, size_t len)
+{
+    GString *out = g_string_sized_new(len + 16);
+    size_t pos = 0;
+    while (pos < len) {
+        const anon_term *hit = NULL;
+        for (guint i = 0; i < a->terms->len && !hit; i++) {
+            const anon_term *t = g_ptr_array_index(a->terms, i);
+            if (t->len <= len - pos && g_ascii_strncasecmp(text + pos, t->text, t->len) == 0 &&
+                anon_bounded(t, text, len, pos))
+                hit = t;
+        }
+        if (hit) {
+            g_string_append(out, hit->repl);
+            pos += hit->len;
+        } else {
+            g_string_append_c(out, text[pos++]);
+        }
+    }
+    return out;
+}
+
+char *anonymizer_apply_str(const anonymizer *a, const char *text)
+{
+    if (!text)
+        return NULL;
+    return g_string_free(anonymizer_apply(a, text, strlen(text)), FALSE);
+}

@@ -1,0 +1,50 @@
+/* Which rules the verdict depends on.  Whether a message is a claim, and
+ * its score, depend only on the scores of the fired rules (decide() in
+ * rules_eval.c adds them up per agency and in the shared pool), and a meta
+ * rule reads whether its operands fired.  A rule with score 0 that no
+ * scoring meta rule reads (directly or through other metas) cannot change
+ * either: its agency, kind and captured fields matter only once the message
+ * is a claim (kind, fields) — for a message that is not one, none of them
+ * is reported.  rules_eval() runs those rules only after the others have
+ * made the message a claim.  Derived from the rules themselves, never from
+ * their names.  COPYTROLL_NO_LAZY=1 in the environment at load time runs
+ * every rule on every message (to compare, see tests/corpus/prefilter.t).
+ * If decide() ever reads more than the scores for a non-claim, change
+ * counts_by_itself() with it. */
+#include "rules_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool lazy_disabled(void)
+{
+    const char *e = getenv("COPYTROLL_NO_LAZY");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+/* A rule counts by itself when it has a score (NaN cannot be loaded;
+ * a negative score counts too). */
+static bool counts_by_itself(const rule *r)
+{
+    return r->score != 0;
+}
+
+void rules_lazy_build(struct ruleset *rs)
+{
+    /* A meta reads only rules defined before it, so one pass from the last
+     * rule to the first sees every reader before the rules it reads. */
+    for (guint i = rs->rules->len; i-- > 0;) {
+        rule *r = g_ptr_array_index(rs->rules, i);
+        r->verdict = r->verdict || counts_by_itself(r);
+        for (guint k = 0; r->verdict && r->meta && k < r->meta->len; k++) {
+            const meta_step *st = &g_array_index(r->meta, meta_step, k);
+            if (st->op == MOP_RULE && st->rule < rs->rules->len)
+                ((rule *)g_ptr_array_index(rs->rules, st->rule))->verdict = true;
+        }
+    }
+    rs->claim_only = 0;
+    for (guint i = 0; i < rs->rules->len; i++)
+        if (!((const rule *)g_ptr_array_index(rs->rules, i))->verdict)
+            rs->claim_only++;
+    rs->lazy = !lazy_disabled();
+}

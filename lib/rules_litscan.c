@@ -1,0 +1,269 @@
+/* The multi-literal scanner of the prefilter (see rules_prefilter.h): an
+ * Aho-Corasick automaton compiled to a full transition table over a small
+ * alphabet (one class per byte that occurs in a literal, upper-case ASCII
+ * folded onto lower case, everything else class 0), so a scan is one table
+ * look-up per byte.  The two non-ASCII characters that PCRE2 matches
+ * caselessly with ASCII letters are folded on the fly: U+212A (E2 84 AA)
+ * as 'k' and U+017F (C5 BF) as 's'. */
+#include "rules_prefilter.h"
+
+#include <string.h>
+
+#define CLS_SPECIAL 0xFF     /* byte that may start a folded sequence */
+#define OUT_FLAG 0x80000000u /* in delta: the next state has output */
+#define OUT_FLAG16 0x8000u   /* in delta16 */
+
+struct pf_matcher {
+    GPtrArray *lits;         /* char*, lower case, index = id */
+    GHashTable *ids;         /* literal -> id + 1 */
+    guint8 cls[256];
+    guint nclasses;
+    guint nstates;
+    guint32 *delta;          /* nstates * nclasses; OUT_FLAG: the target has output */
+    guint16 *delta16;        /* the same with OUT_FLAG16 when states fit (then delta is NULL) */
+    gint32 *out;             /* literal ending in this state, -1 none */
+    guint32 *dict;           /* next state on the failure chain with output, 0 none */
+    guint8 *has_out;         /* while building only */
+    GArray *positional;      /* guint8 per literal: report where it occurs */
+    GArray *lens;            /* guint32 per literal */
+    bool built;
+};
+
+typedef struct scanstate {
+    const pf_matcher *m;
+    guint8 *hits;
+    GArray *occ;
+    bool complete;
+} scanstate;
+
+pf_matcher *pf_matcher_new(void)
+{
+    pf_matcher *m = g_new0(pf_matcher, 1);
+    m->lits = g_ptr_array_new_with_free_func(g_free);
+    m->ids = g_hash_table_new(g_str_hash, g_str_equal);
+    m->positional = g_array_new(FALSE, TRUE, sizeof(guint8));
+    m->lens = g_array_new(FALSE, TRUE, sizeof(guint32));
+    return m;
+}
+
+guint pf_matcher_add(pf_matcher *m, const char *literal)
+{
+    char *low = g_ascii_strdown(literal, -1);
+    gpointer v = g_hash_table_lookup(m->ids, low);
+    if (v) {
+        g_free(low);
+        return GPOINTER_TO_UINT(v) - 1;
+    }
+    g_ptr_array_add(m->lits, low);
+    g_hash_table_insert(m->ids, low, GUINT_TO_POINTER(m->lits->len));
+    guint8 no = 0;
+    guint32 n = (guint32)strlen(low);
+    g_array_append_val(m->positional, no);
+    g_array_append_val(m->lens, n);
+    return m->lits->len - 1;
+}
+
+guint pf_matcher_count(const pf_matcher *m) { return m->lits->len; }
+
+void pf_matcher_set_positional(pf_matcher *m, guint id)
+{
+    if (id < m->positional->len)
+        g_array_index(m->positional, guint8, id) = 1;
+}
+
+size_t pf_matcher_bytes(const pf_matcher *m)
+{
+    return (size_t)m->nstates * (m->nclasses * (m->delta16 ? sizeof(guint16) : sizeof(guint32)) + sizeof(gint32) + sizeof(guint32));
+}
+
+static void assign_classes(pf_matcher *m)
+{
+    memset(m->cls, 0, sizeof m->cls);
+    m->nclasses = 1;
+    for (guint i = 0; i < m->lits->len; i++)
+        for (const guchar *p = g_ptr_array_index(m->lits, i); *p; p++)
+            if (!m->cls[*p])
+                m->cls[*p] = (guint8)m->nclasses++;
+    for (int c = 'A'; c <= 'Z'; c++)
+        m->cls[c] = m->cls[c - 'A' + 'a'];
+    m->cls[0xE2] = m->cls[0xC5] = CLS_SPECIAL;
+}
+
+/* The trie: delta entries G_MAXUINT32 = no edge yet. */
+static void build_trie(pf_matcher *m)
+{
+    size_t total = 1;
+    for (guint i = 0; i < m->lits->len; i++)
+        total += strlen(g_ptr_array_index(m->lits, i));
+    m->delta = g_new(guint32, total * m->nclasses);
+    memset(m->delta, 0xFF, total * m->nclasses * sizeof(guint32));
+    m->out = g_new(gint32, total);
+    for (size_t s = 0; s < total; s++)
+        m->out[s] = -1;
+    m->nstates = 1;
+    for (guint i = 0; i < m->lits->len; i++) {
+        guint32 s = 0;
+        for (const guchar *p = g_ptr_array_index(m->lits, i); *p; p++) {
+            guint32 *e = &m->delta[(size_t)s * m->nclasses + m->cls[*p]];
+            if (*e == G_MAXUINT32)
+                *e = m->nstates++;
+            s = *e;
+        }
+        m->out[s] = (gint32)i;
+    }
+}
+
+/* Breadth first: failure links, full transitions, dictionary links. */
+static void build_links(pf_matcher *m)
+{
+    guint32 *fail = g_new0(guint32, m->nstates);
+    guint32 *queue = g_new(guint32, m->nstates);
+    m->dict = g_new0(guint32, m->nstates);
+    m->has_out = g_new0(guint8, m->nstates);
+    guint head = 0, tail = 0;
+    for (guint c = 0; c < m->nclasses; c++) {
+        guint32 *e = &m->delta[c];
+        if (*e == G_MAXUINT32)
+            *e = 0;
+        else
+            queue[tail++] = *e;
+    }
+    while (head < tail) {
+        guint32 s = queue[head++];
+        guint32 f = fail[s];
+        m->dict[s] = m->out[f] >= 0 ? f : m->dict[f];
+        m->has_out[s] = m->out[s] >= 0 || m->dict[s];
+        for (guint c = 0; c < m->nclasses; c++) {
+            guint32 *e = &m->delta[(size_t)s * m->nclasses + c];
+            guint32 via = m->delta[(size_t)f * m->nclasses + c];
+            if (*e == G_MAXUINT32) {
+                *e = via;
+            } else {
+                fail[*e] = via;
+                queue[tail++] = *e;
+            }
+        }
+    }
+    g_free(queue);
+    g_free(fail);
+}
+
+void pf_matcher_build(pf_matcher *m)
+{
+    if (m->built)
+        return;
+    assign_classes(m);
+    build_trie(m);
+    m->delta = g_renew(guint32, m->delta, (size_t)m->nstates * m->nclasses);
+    m->out = g_renew(gint32, m->out, m->nstates);
+    build_links(m);
+    /* One look-up per byte: whether the next state reports is in its edge. */
+    for (size_t e = 0; e < (size_t)m->nstates * m->nclasses; e++)
+        if (m->has_out[m->delta[e]])
+            m->delta[e] |= OUT_FLAG;
+    /* Half the table, twice the cache hits, when the states fit 15 bits. */
+    if (m->nstates <= OUT_FLAG16) {
+        size_t n = (size_t)m->nstates * m->nclasses;
+        m->delta16 = g_new(guint16, n);
+        for (size_t e = 0; e < n; e++)
+            m->delta16[e] = (guint16)((m->delta[e] & ~OUT_FLAG) | (m->delta[e] & OUT_FLAG ? OUT_FLAG16 : 0));
+        g_clear_pointer(&m->delta, g_free);
+    }
+    g_clear_pointer(&m->has_out, g_free);
+    m->built = true;
+}
+
+/* Every literal ending at state s, the text position just past it. */
+static void mark(scanstate *st, guint32 s, size_t end)
+{
+    const pf_matcher *m = st->m;
+    if (m->out[s] < 0)
+        s = m->dict[s];
+    while (s) {
+        guint lit = (guint)m->out[s];
+        st->hits[lit] = 1;
+        if (st->occ && g_array_index(m->positional, guint8, lit)) {
+            if (st->occ->len < PF_MAX_OCC) {
+                pf_occ o = {.start = (guint32)(end - g_array_index(m->lens, guint32, lit)), .lit = lit};
+                g_array_append_val(st->occ, o);
+            } else {
+                st->complete = false;
+            }
+        }
+        s = m->dict[s];
+    }
+}
+
+/* The scan loop; inlined twice, for the narrow and the wide table. */
+static inline void scan_loop(scanstate *st, const guchar *text, size_t len, bool narrow)
+{
+    const pf_matcher *m = st->m;
+    const guchar *p = text, *end = p + len;
+    const guint nc = m->nclasses;
+    const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
+    guint32 s = 0;
+    while (p < end) {
+        guint c = m->cls[*p++];
+        if (G_UNLIKELY(c == CLS_SPECIAL)) {
+            c = 0;
+            /* A folded character: positions are no longer byte-exact. */
+            if (p[-1] == 0xE2 && end - p >= 2 && p[0] == 0x84 && p[1] == 0xAA) {
+                c = m->cls['k'];
+                p += 2;
+                st->complete = false;
+            } else if (p[-1] == 0xC5 && p < end && p[0] == 0xBF) {
+                c = m->cls['s'];
+                p += 1;
+                st->complete = false;
+            }
+        }
+        size_t at = (size_t)s * nc + c;
+        guint32 e = narrow ? m->delta16[at] : m->delta[at];
+        s = e & ~flag;
+        if (G_UNLIKELY(e & flag))
+            mark(st, s, (size_t)(p - text));
+    }
+}
+
+bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *hits, GArray *occ)
+{
+    scanstate st = {.m = m, .hits = hits, .occ = occ, .complete = len <= G_MAXUINT32};
+    if (!m->built || !text)
+        return st.complete;
+    if (m->delta16)
+        scan_loop(&st, (const guchar *)text, len, true);
+    else
+        scan_loop(&st, (const guchar *)text, len, false);
+    return st.complete;
+}
+
+void pf_matcher_free(pf_matcher *m)
+{
+    if (!m)
+        return;
+    g_hash_table_destroy(m->ids);
+    g_ptr_array_unref(m->lits);
+    g_free(m->delta);
+    g_free(m->delta16);
+    g_free(m->out);
+    g_free(m->dict);
+    g_free(m->has_out);
+    g_array_unref(m->positional);
+    g_array_unref(m->lens);
+    g_free(m);
+}
+
+bool pf_clauses_hold(const GArray *clauses, const guint8 *hits)
+{
+    const guint *v = (const guint *)(const void *)clauses->data;
+    for (guint i = 0; i < clauses->len;) {
+        guint n = v[i++];
+        bool any = false;
+        for (guint k = 0; k < n && !any; k++)
+            any = hits[v[i + k]];
+        if (!any)
+            return false;
+        i += n;
+    }
+    return true;
+}
