@@ -38,19 +38,10 @@ typedef struct evalctx {
     unsigned claim_only_limit_hits; /* ... by claim-only rules (rules_lazy.c) */
 } evalctx;
 
+/* One definition of "this domain or below it", shared with impersonation.c. */
 bool rules_domain_in(const GPtrArray *domains, const char *domain)
 {
-    if (!domain)
-        return false;
-    size_t dl = strlen(domain);
-    for (guint i = 0; i < domains->len; i++) {
-        const char *d = g_ptr_array_index(domains, i);
-        size_t n = strlen(d);
-        if (dl == n ? g_ascii_strcasecmp(domain, d) == 0
-                    : dl > n && domain[dl - n - 1] == '.' && g_ascii_strcasecmp(domain + dl - n, d) == 0)
-            return true;
-    }
-    return false;
+    return imp_domain_in(domains, domain);
 }
 
 static char *substring(pcre2_match_data *md, const char *name)
