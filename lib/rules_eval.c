@@ -32,7 +32,12 @@ typedef struct evalctx {
     bool occ_ok;             /* occ is complete and exact */
     GArray *starts;          /* scratch: where one rule may match */
     guint8 *raw_hits;        /* ... in the raw message */
+    guint8 *field_hits;      /* ... in the short values (from_string, field_values) */
     bool *fired;
+    bool *done;              /* the rule has run (fired[] is its outcome) */
+    guint8 *state;           /* RULE_NO/YES/MAYBE, while bounding (eval_bounded) */
+    double *base;            /* bound of the pattern rules: per agency, then the pool */
+    double *bound;           /* scratch of claim_reachable: base + the metas' */
     capture *caps;           /* one per rule, filled only for fired rules */
     unsigned limit_hits;
     unsigned claim_only_limit_hits; /* ... by claim-only rules (rules_lazy.c) */
@@ -162,33 +167,91 @@ static void index_occ(evalctx *cx, guint n)
     cx->occ = sorted;
 }
 
-/* One pass of every literal over the text (or the raw message). */
-static const guint8 *scan_hits(evalctx *cx, bool raw)
+/* What a "from" rule reads: the display name and the address. */
+static char *from_string(const msgview *v)
+{
+    return g_strdup_printf("%s <%s>", v->from.name ? v->from.name : "", v->from.addr ? v->from.addr : "");
+}
+
+static void append_line(GString *s, const char *value)
+{
+    if (value) {
+        g_string_append(s, value);
+        g_string_append_c(s, '\n');
+    }
+}
+
+/* Every short value a rule can read, one per line: subject, from, the
+ * addresses, header values, URLs, attachment names.  A literal a rule
+ * needs is in the value it matches, so in this text too. */
+static GString *field_values(evalctx *cx)
+{
+    const msgview *v = cx->v;
+    GString *s = g_string_sized_new(1024);
+    append_line(s, v->subject);
+    char *from = from_string(v);
+    append_line(s, from);
+    g_free(from);
+    const char *addrs[] = {v->reply_to.addr, v->return_path.addr, v->sender.addr,
+                           cx->env ? cx->env->env_sender : NULL};
+    for (unsigned i = 0; i < G_N_ELEMENTS(addrs); i++)
+        append_line(s, addrs[i]);
+    for (guint i = 0; i < v->headers->len; i++)
+        append_line(s, ((const mv_header *)g_ptr_array_index(v->headers, i))->value);
+    for (guint i = 0; i < v->urls->len; i++)
+        append_line(s, ((const mv_url *)g_ptr_array_index(v->urls, i))->url);
+    for (guint i = 0; i < v->attachments->len; i++)
+        append_line(s, ((const mv_attachment *)g_ptr_array_index(v->attachments, i))->filename);
+    return s;
+}
+
+/* Where a rule's literals are looked for: the whole text (body and pdf
+ * rules too: a superset of their own text), the raw message, or the short
+ * values. */
+typedef enum hit_source { HITS_TEXT, HITS_RAW, HITS_FIELDS } hit_source;
+
+static hit_source source_of(rule_target t)
+{
+    switch (t) {
+    case TGT_BODY: case TGT_TEXT: case TGT_PDF:
+        return HITS_TEXT;
+    case TGT_RAWBODY:
+        return HITS_RAW;
+    default:
+        return HITS_FIELDS;
+    }
+}
+
+/* One pass of every literal over one source, on first use. */
+static const guint8 *scan_hits(evalctx *cx, hit_source src)
 {
     const pf_matcher *m = cx->rs->pf;
     guint n = pf_matcher_count(m);
-    guint8 **hits = raw ? &cx->raw_hits : &cx->text_hits;
-    if (!*hits) {
-        *hits = g_new0(guint8, n ? n : 1);
-        if (raw) {
-            pf_matcher_scan(m, cx->v->raw, cx->v->raw ? cx->v->raw_len : 0, *hits, NULL);
-        } else {
-            cx->occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
-            cx->occ_ok = pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, *hits, cx->occ);
-            index_occ(cx, n);
-        }
+    guint8 **hits = src == HITS_RAW ? &cx->raw_hits : src == HITS_FIELDS ? &cx->field_hits : &cx->text_hits;
+    if (*hits)
+        return *hits;
+    *hits = g_new0(guint8, n ? n : 1);
+    if (src == HITS_RAW) {
+        pf_matcher_scan(m, cx->v->raw, cx->v->raw ? cx->v->raw_len : 0, *hits, NULL);
+    } else if (src == HITS_FIELDS) {
+        GString *f = field_values(cx);
+        pf_matcher_scan(m, f->str, f->len, *hits, NULL);
+        g_string_free(f, TRUE);
+    } else {
+        cx->occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
+        cx->occ_ok = pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, *hits, cx->occ);
+        index_occ(cx, n);
     }
     return *hits;
 }
 
 /* Could the rule match at all?  False only when the prefilter proves it
- * cannot (a required literal is absent, or one of every branch's).  body and pdf rules are checked
- * against the hits in the whole text, a superset of their own text. */
+ * cannot (a required literal is absent, or one of every branch's). */
 static bool rule_may_match(evalctx *cx, const rule *r)
 {
     if (!cx->rs->pf || (!r->pf && !r->pf_prefix && !r->pf_branches))
         return true;
-    const guint8 *hits = scan_hits(cx, r->target == TGT_RAWBODY);
+    const guint8 *hits = scan_hits(cx, source_of(r->target));
     if (r->pf && !pf_clauses_hold(r->pf, hits))
         return false;
     if (!r->pf_branches)
@@ -205,7 +268,7 @@ static const GArray *rule_starts(evalctx *cx, const rule *r)
 {
     if (!cx->rs->pf || !r->pf_prefix)
         return NULL;
-    scan_hits(cx, false);
+    scan_hits(cx, HITS_TEXT);
     if (!cx->occ_ok)
         return NULL;
     if (!cx->starts)
@@ -234,7 +297,7 @@ static bool match_rule(evalctx *cx, const rule *r, capture *cap)
     case TGT_SUBJECT:
         return match_str(cx, r, cap, v->subject);
     case TGT_FROM: {
-        char *from = g_strdup_printf("%s <%s>", v->from.name ? v->from.name : "", v->from.addr ? v->from.addr : "");
+        char *from = from_string(v);
         hit = match_str(cx, r, cap, from);
         g_free(from);
         return hit;
@@ -458,22 +521,117 @@ static char *portal_from_view(const msgview *v, const agency *a)
     return NULL;
 }
 
+/* Run one rule and record the outcome.  Match-limit hits of the
+ * claim-only ones count only for a claim. */
+static void run_rule(evalctx *cx, guint i)
+{
+    const rule *r = g_ptr_array_index(cx->rs->rules, i);
+    unsigned before = cx->limit_hits;
+    cx->fired[i] = rule_may_match(cx, r) && match_rule(cx, r, &cx->caps[i]);
+    cx->done[i] = true;
+    if (!r->verdict) {
+        cx->claim_only_limit_hits += cx->limit_hits - before;
+        cx->limit_hits = before;
+    }
+}
+
 /* Run the rules the verdict depends on (verdict = true) or the claim-only
- * ones (score 0 and read by no scoring meta: kinds, fields), in load
- * order.  Match-limit hits of the claim-only ones count only for a claim. */
+ * ones (score 0 and read by no scoring meta: kinds, fields) that have not
+ * run yet, in load order; metas are always (re)evaluated. */
 static void eval_rules(evalctx *cx, bool verdict_rules)
 {
     for (guint i = 0; i < cx->rs->rules->len; i++) {
         const rule *r = g_ptr_array_index(cx->rs->rules, i);
-        if (r->verdict != verdict_rules)
-            continue;
-        unsigned before = cx->limit_hits;
-        cx->fired[i] = rule_may_match(cx, r) && match_rule(cx, r, &cx->caps[i]);
-        if (!r->verdict) {
-            cx->claim_only_limit_hits += cx->limit_hits - before;
-            cx->limit_hits = before;
-        }
+        if (r->verdict == verdict_rules && (!cx->done[i] || r->target == TGT_META))
+            run_rule(cx, i);
     }
+}
+
+/* ------------------------------------------------------------ bound */
+
+/* What a rule in a given state can add to its agency's (or the pool's)
+ * score at most: a rule not run yet (RULE_MAYBE) counts as firing when its
+ * score is positive and as silent otherwise. */
+static double bound_of(const rule *r, guint8 state)
+{
+    if (state == RULE_NO)
+        return 0;
+    return state == RULE_YES || r->score > 0 ? r->score : 0;
+}
+
+static void set_state(evalctx *cx, guint i, guint8 state)
+{
+    const rule *r = g_ptr_array_index(cx->rs->rules, i);
+    guint slot = r->agency >= 0 ? (guint)r->agency : cx->rs->agencies->len;
+    cx->base[slot] += bound_of(r, state) - bound_of(r, cx->state[i]);
+    cx->state[i] = state;
+}
+
+/* Could the message still become a claim?  An upper bound of decide():
+ * the pattern rules' bounds (kept up to date by set_state) plus the
+ * metas', evaluated three-valued on the states so far.  A claim needs an
+ * agency with a positive score whose score plus the pool reaches the
+ * threshold. */
+static bool claim_reachable(evalctx *cx)
+{
+    const struct ruleset *rs = cx->rs;
+    guint na = rs->agencies->len;
+    memcpy(cx->bound, cx->base, sizeof(double) * (na + 1));   /* [na] = the pool */
+    for (guint k = 0; k < rs->verdict_metas->len; k++) {
+        guint i = g_array_index(rs->verdict_metas, guint, k);
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        cx->state[i] = rules_meta_eval3(r->meta, cx->state);
+        cx->bound[r->agency >= 0 ? (guint)r->agency : na] += bound_of(r, cx->state[i]);
+    }
+    for (guint a = 0; a < na; a++)
+        if (cx->bound[a] > 0 && cx->bound[a] + cx->bound[na] >= rs->threshold)
+            return true;
+    return false;
+}
+
+/* Evaluate the rules the verdict depends on only as far as needed to know
+ * that the message cannot be a claim: first the prefilter's verdict on
+ * every rule (no pattern runs), then the rules that can raise a score,
+ * until the bound falls below the threshold.  Returns false when it does
+ * (fired[] then holds the rules run so far and the metas already decided);
+ * true when the message may be a claim, after running every rule the
+ * verdict depends on, exactly as without the bound. */
+static bool eval_bounded(evalctx *cx)
+{
+    const struct ruleset *rs = cx->rs;
+    guint n = rs->rules->len;
+    cx->state = g_new(guint8, n ? n : 1);
+    cx->bound = g_new(double, rs->agencies->len + 1);
+    cx->base = g_new0(double, rs->agencies->len + 1);
+    memset(cx->state, RULE_NO, n);
+    for (guint i = 0; i < n; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (!r->verdict || r->target == TGT_META)
+            continue;
+        if (rule_may_match(cx, r))
+            set_state(cx, i, RULE_MAYBE);
+        else
+            cx->done[i] = true;
+    }
+    bool reachable = claim_reachable(cx);
+    for (guint k = 0; reachable && k < rs->raise_order->len; k++) {
+        guint i = g_array_index(rs->raise_order, guint, k);
+        if (cx->done[i])
+            continue;
+        run_rule(cx, i);
+        set_state(cx, i, cx->fired[i] ? RULE_YES : RULE_NO);
+        /* A firing rule can lower the bound too: a negative score, or a
+         * "!" in a meta. */
+        reachable = claim_reachable(cx);
+    }
+    if (!reachable) {
+        for (guint i = 0; i < n; i++)
+            if (((const rule *)g_ptr_array_index(rs->rules, i))->target == TGT_META)
+                cx->fired[i] = cx->state[i] == RULE_YES;
+        return false;
+    }
+    eval_rules(cx, true);
+    return true;
 }
 
 verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env)
@@ -481,11 +639,15 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
     evalctx cx = {.rs = rs, .v = view, .env = env};
     guint n = rs->rules->len;
     cx.fired = g_new0(bool, n ? n : 1);
+    cx.done = g_new0(bool, n ? n : 1);
     cx.caps = g_new0(capture, n ? n : 1);
     cx.md = pcre2_match_data_create(32, NULL);
-    eval_rules(&cx, true);
-    if (!rs->lazy)
+    if (rs->lazy) {
+        eval_bounded(&cx);
+    } else {
+        eval_rules(&cx, true);
         eval_rules(&cx, false);
+    }
     /* The other rules (score 0) cannot change the agency or the score. */
     tally t = decide(&cx);
     bool claim = t.agency >= 0 && t.score >= rs->threshold;
@@ -522,11 +684,16 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
         capture_clear(&cx.caps[i]);
     g_free(cx.caps);
     g_free(cx.fired);
+    g_free(cx.done);
+    g_free(cx.state);
+    g_free(cx.bound);
+    g_free(cx.base);
     pcre2_match_data_free(cx.md);
     if (cx.text)
         g_string_free(cx.text, TRUE);
     g_free(cx.text_hits);
     g_free(cx.raw_hits);
+    g_free(cx.field_hits);
     if (cx.occ)
         g_array_unref(cx.occ);
     g_free(cx.occ_first);

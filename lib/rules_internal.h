@@ -61,6 +61,8 @@ typedef struct rule {
     int agency;           /* index into ruleset->agencies, -1 = none */
     ct_kind kind;
     bool verdict;         /* the verdict depends on it (rules_lazy.c) */
+    bool raises;          /* firing can raise a score: score > 0, or read by
+                           * a meta with score > 0 (rules_lazy.c) */
 } rule;
 
 struct ruleset {
@@ -77,6 +79,9 @@ struct ruleset {
     unsigned pf_anchored;     /* text rules tried only where their prefix occurs */
     bool lazy;                /* extraction-only rules run for claims only */
     unsigned claim_only;      /* rules the verdict does not depend on */
+    GArray *verdict_metas;    /* guint: indices of the metas the verdict depends on */
+    GArray *raise_order;      /* guint: the non-meta rules with raises, in the
+                               * order eval_bounded() tries them (rules_lazy.c) */
 };
 
 /* rules_load.c: once every file is loaded (and rules_lazy_build() has
@@ -87,12 +92,18 @@ void rules_prefilter_build(struct ruleset *rs);
 /* rules_lazy.c: once every file is loaded, mark the rules the verdict
  * depends on (rule->verdict) and read COPYTROLL_NO_LAZY. */
 void rules_lazy_build(struct ruleset *rs);
-/* Targets whose rules the prefilter gates: the text ones. */
+/* Targets whose rules the prefilter gates: all but metas (rules_eval.c
+ * looks for short-value rules' literals in all short values at once). */
 bool rules_target_prefiltered(rule_target t);
 
 /* rules_meta.c: compile "A && !(B || C)" into steps; false + *why on error. */
 bool rules_meta_compile(struct ruleset *rs, const char *expr, GArray *steps, char **why);
 bool rules_meta_eval(const GArray *steps, const bool *fired);
+/* Three-valued (Kleene) evaluation over states RULE_NO, RULE_YES and
+ * RULE_MAYBE (not evaluated yet): RULE_YES or RULE_NO only when every
+ * outcome of the RULE_MAYBE operands gives that answer. */
+enum { RULE_NO = 0, RULE_YES = 1, RULE_MAYBE = 2 };
+guint8 rules_meta_eval3(const GArray *steps, const guint8 *state);
 
 int rules_agency_index(const struct ruleset *rs, const char *id);
 bool rules_domain_in(const GPtrArray *domains, const char *domain);

@@ -29,6 +29,34 @@ static bool counts_by_itself(const rule *r)
     return r->score != 0;
 }
 
+/* The order in which eval_bounded() (rules_eval.c) runs the rules that can
+ * raise a score, to rule out a claim with as little work as possible:
+ * first the ones on short values (subject, addresses, headers, URLs,
+ * attachment names), then the agencies' text rules (a claim needs an
+ * agency), then the shared ones; load order within each group. */
+static unsigned raise_group(const rule *r)
+{
+    switch (r->target) {
+    case TGT_TEXT: case TGT_BODY: case TGT_RAWBODY: case TGT_PDF:
+        return r->agency >= 0 ? 1 : 2;
+    default:
+        return 0;
+    }
+}
+
+static void build_raise_order(struct ruleset *rs)
+{
+    if (!rs->raise_order)
+        rs->raise_order = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_array_set_size(rs->raise_order, 0);
+    for (unsigned group = 0; group < 3; group++)
+        for (guint i = 0; i < rs->rules->len; i++) {
+            const rule *r = g_ptr_array_index(rs->rules, i);
+            if (r->verdict && r->raises && r->target != TGT_META && raise_group(r) == group)
+                g_array_append_val(rs->raise_order, i);
+        }
+}
+
 void rules_lazy_build(struct ruleset *rs)
 {
     /* A meta reads only rules defined before it, so one pass from the last
@@ -36,15 +64,28 @@ void rules_lazy_build(struct ruleset *rs)
     for (guint i = rs->rules->len; i-- > 0;) {
         rule *r = g_ptr_array_index(rs->rules, i);
         r->verdict = r->verdict || counts_by_itself(r);
+        r->raises = r->raises || r->score > 0;
         for (guint k = 0; r->verdict && r->meta && k < r->meta->len; k++) {
             const meta_step *st = &g_array_index(r->meta, meta_step, k);
-            if (st->op == MOP_RULE && st->rule < rs->rules->len)
-                ((rule *)g_ptr_array_index(rs->rules, st->rule))->verdict = true;
+            if (st->op != MOP_RULE || st->rule >= rs->rules->len)
+                continue;
+            rule *operand = g_ptr_array_index(rs->rules, st->rule);
+            operand->verdict = true;
+            /* Whether through "!" or not: its outcome decides the meta's. */
+            operand->raises = operand->raises || r->raises;
         }
     }
     rs->claim_only = 0;
-    for (guint i = 0; i < rs->rules->len; i++)
-        if (!((const rule *)g_ptr_array_index(rs->rules, i))->verdict)
+    if (!rs->verdict_metas)
+        rs->verdict_metas = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_array_set_size(rs->verdict_metas, 0);
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (!r->verdict)
             rs->claim_only++;
+        else if (r->target == TGT_META)
+            g_array_append_val(rs->verdict_metas, i);
+    }
+    build_raise_order(rs);
     rs->lazy = !lazy_disabled();
 }

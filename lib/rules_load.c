@@ -129,6 +129,10 @@ void rules_unref(ruleset *rs)
     g_ptr_array_unref(rs->risky_ext);
     pcre2_match_context_free(rs->mctx);
     pf_matcher_free(rs->pf);
+    if (rs->verdict_metas)
+        g_array_unref(rs->verdict_metas);
+    if (rs->raise_order)
+        g_array_unref(rs->raise_order);
     g_free(rs);
 }
 
@@ -552,7 +556,7 @@ const char *rules_agency_advice(const ruleset *rs, const char *agency_id)
 
 bool rules_target_prefiltered(rule_target t)
 {
-    return t == TGT_BODY || t == TGT_TEXT || t == TGT_PDF || t == TGT_RAWBODY;
+    return t != TGT_META;
 }
 
 static bool prefilter_disabled(void)

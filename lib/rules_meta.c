@@ -145,3 +145,45 @@ bool rules_meta_eval(const GArray *steps, const bool *fired)
     }
     return sp == 1 && stack[0];
 }
+
+/* Kleene logic: NO && x = NO, YES || x = YES, !MAYBE = MAYBE. */
+static guint8 and3(guint8 a, guint8 b)
+{
+    if (a == RULE_NO || b == RULE_NO)
+        return RULE_NO;
+    return a == RULE_YES && b == RULE_YES ? RULE_YES : RULE_MAYBE;
+}
+
+static guint8 or3(guint8 a, guint8 b)
+{
+    if (a == RULE_YES || b == RULE_YES)
+        return RULE_YES;
+    return a == RULE_NO && b == RULE_NO ? RULE_NO : RULE_MAYBE;
+}
+
+guint8 rules_meta_eval3(const GArray *steps, const guint8 *state)
+{
+    guint8 stack[META_MAX_STEPS];
+    unsigned sp = 0;
+    for (guint i = 0; i < steps->len; i++) {
+        const meta_step *s = &g_array_index(steps, meta_step, i);
+        switch (s->op) {
+        case MOP_RULE:
+            stack[sp++] = state[s->rule];
+            break;
+        case MOP_NOT:
+            if (stack[sp - 1] != RULE_MAYBE)
+                stack[sp - 1] = stack[sp - 1] == RULE_YES ? RULE_NO : RULE_YES;
+            break;
+        case MOP_AND:
+            sp--;
+            stack[sp - 1] = and3(stack[sp - 1], stack[sp]);
+            break;
+        case MOP_OR:
+            sp--;
+            stack[sp - 1] = or3(stack[sp - 1], stack[sp]);
+            break;
+        }
+    }
+    return sp == 1 ? stack[0] : RULE_NO;
+}

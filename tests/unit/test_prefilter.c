@@ -344,18 +344,21 @@ static const char *gate_rules =
     "rule ANCHORED text /\\b(?:pay|settle)\\s+(?<amount>\\d+ EUR)/i\n"
     "  agency acme\n  score 3\n";
 
-/* Same verdict with and without; the gated rule still fires when it must. */
+/* Same verdict with and without; the gated rule still fires when it must.
+ * Every rule runs (COPYTROLL_NO_LAZY): this compares the prefilter alone,
+ * not the early stop of test_rules.c. */
 static void ruleset_uses_it(void **state)
 {
     (void)state;
+    g_setenv("COPYTROLL_NO_LAZY", "1", TRUE);
     ruleset *rs = load(gate_rules);
     rules_pf_stats st;
     rules_prefilter_stats(rs, &st);
     assert_true(st.enabled);
-    assert_int_equal(st.filtered, 2);    /* GATED, ANCHORED */
-    assert_int_equal(st.always, 2);      /* ALWAYS (no literal), SUBJ (subject) */
+    assert_int_equal(st.filtered, 3);    /* GATED, ANCHORED, SUBJ (in the short values) */
+    assert_int_equal(st.always, 1);      /* ALWAYS (no literal) */
     assert_int_equal(st.anchored, 1);    /* ANCHORED: tried only where pay / settle occur */
-    assert_int_equal(st.literals, 4);    /* settle, settlement, pay, " eur" */
+    assert_int_equal(st.literals, 5);    /* settle, settlement, pay, " eur", invoice */
     g_setenv("COPYTROLL_NO_PREFILTER", "1", TRUE);
     ruleset *off = load(gate_rules);
     g_unsetenv("COPYTROLL_NO_PREFILTER");
@@ -389,10 +392,38 @@ static void ruleset_uses_it(void **state)
     }
     rules_unref(rs);
     rules_unref(off);
+    g_unsetenv("COPYTROLL_NO_LAZY");
+}
+
+/* Every gated rule whose pattern matches s has its literals in s. */
+static void check_sound(const ruleset *rs, pcre2_match_data *md, guint8 *hits, const char *s, const char *where,
+                        unsigned *checked, unsigned *branched)
+{
+    size_t len = strlen(s);
+    memset(hits, 0, pf_matcher_count(rs->pf));
+    pf_matcher_scan(rs->pf, s, len, hits, NULL);
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if ((!r->pf && !r->pf_branches) || r->target == TGT_RAWBODY)
+            continue;
+        if (pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, md, rs->mctx) < 0)
+            continue;
+        (*checked)++;
+        if (r->pf && !pf_clauses_hold(r->pf, hits))
+            fail_msg("%s matches %s but its literals are absent", r->name, where);
+        bool branch = !r->pf_branches;
+        for (guint b = 0; !branch && b < r->pf_branches->len; b++)
+            branch = pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits);
+        if (!branch)
+            fail_msg("%s matches %s but no branch's literals are all there", r->name, where);
+        *branched += r->pf_branches != NULL;
+    }
 }
 
 /* Soundness on the real rules and real notices: whenever a gated rule's
- * pattern matches a text, its clauses hold on that text. */
+ * pattern matches a text (the whole text, or one of the short values the
+ * subject, from, sender, header and url rules read), its clauses hold on
+ * that text. */
 static void shipped_rules_are_sound(void **state)
 {
     (void)state;
@@ -411,7 +442,7 @@ static void shipped_rules_are_sound(void **state)
     msgview_limits_default(&lim);
     pcre2_match_data *md = pcre2_match_data_create(32, NULL);
     guint8 *hits = g_new0(guint8, pf_matcher_count(rs->pf));
-    unsigned checked = 0, branched = 0;
+    unsigned checked = 0, branched = 0, short_checked = 0, ignored = 0;
     const char *n;
     while ((n = g_dir_read_name(d))) {
         char *path = g_build_filename("tests/corpus/claims", n, NULL), *raw;
@@ -420,24 +451,22 @@ static void shipped_rules_are_sound(void **state)
             msgview *v = msgview_new(raw, len, &lim);
             GString *t = g_string_new(v->subject);
             g_string_append_printf(t, "\n%s\n%s", v->body_text->str, v->pdf_text->str);
-            memset(hits, 0, pf_matcher_count(rs->pf));
-            pf_matcher_scan(rs->pf, t->str, t->len, hits, NULL);
-            for (guint i = 0; i < rs->rules->len; i++) {
-                const rule *r = g_ptr_array_index(rs->rules, i);
-                if ((!r->pf && !r->pf_branches) || r->target == TGT_RAWBODY)
-                    continue;
-                if (pcre2_match(r->re, (PCRE2_SPTR)t->str, t->len, 0, 0, md, rs->mctx) >= 0) {
-                    checked++;
-                    if (r->pf && !pf_clauses_hold(r->pf, hits))
-                        fail_msg("%s matches %s but its literals are absent", r->name, n);
-                    bool branch = !r->pf_branches;
-                    for (guint b = 0; !branch && b < r->pf_branches->len; b++)
-                        branch = pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits);
-                    if (!branch)
-                        fail_msg("%s matches %s but no branch's literals are all there", r->name, n);
-                    branched += r->pf_branches != NULL;
-                }
+            check_sound(rs, md, hits, t->str, n, &checked, &branched);
+            GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
+            g_ptr_array_add(values, g_strdup_printf("%s <%s>", v->from.name ? v->from.name : "",
+                                                    v->from.addr ? v->from.addr : ""));
+            if (v->subject)
+                g_ptr_array_add(values, g_strdup(v->subject));
+            for (guint i = 0; i < v->urls->len; i++)
+                g_ptr_array_add(values, g_strdup(((const mv_url *)g_ptr_array_index(v->urls, i))->url));
+            for (guint i = 0; i < v->headers->len; i++)
+                g_ptr_array_add(values, g_strdup(((const mv_header *)g_ptr_array_index(v->headers, i))->value));
+            for (guint i = 0; i < values->len; i++) {
+                char *where = g_strdup_printf("%s (%s)", n, (char *)g_ptr_array_index(values, i));
+                check_sound(rs, md, hits, g_ptr_array_index(values, i), where, &short_checked, &ignored);
+                g_free(where);
             }
+            g_ptr_array_unref(values);
             g_string_free(t, TRUE);
             msgview_free(v);
             g_free(raw);
@@ -447,6 +476,7 @@ static void shipped_rules_are_sound(void **state)
     g_dir_close(d);
     assert_true(checked > 100);
     assert_true(branched > 20);
+    assert_true(short_checked > 100);
     g_free(hits);
     pcre2_match_data_free(md);
     rules_unref(rs);
