@@ -1,6 +1,9 @@
 /* Evaluating a rule set against one message view: match the rules the
  * verdict depends on (rules_lazy.c) on their targets, evaluate metas, add
- * up scores per agency and decide; for a claim, then run the claim-only
+ * up scores per agency and decide — stopping as soon as an upper bound of
+ * the score shows the message cannot be a claim (eval_bounded: what lets
+ * ordinary mail, nearly all of it, cost little more than the literal
+ * scan of the prefilter); for a claim, then run the claim-only
  * rules too, decide the kind, gather and normalise the fields the winning
  * agency's rules captured, and look for signs of impersonation.  Reads the
  * rule set only, so threads may share it. */
@@ -30,6 +33,7 @@ typedef struct evalctx {
     GArray *occ;             /* pf_occ of positional literals in text, by literal, start */
     guint32 *occ_first;      /* literal id -> its first entry in occ (count + 1 entries) */
     bool occ_ok;             /* occ is complete and exact */
+    bool bounding;           /* eval_bounded() is ruling a claim out */
     GArray *starts;          /* scratch: where one rule may match */
     guint8 *raw_hits;        /* ... in the raw message */
     guint8 *field_hits;      /* ... in the short values (from_string, field_values) */
@@ -182,7 +186,8 @@ static void append_line(GString *s, const char *value)
 }
 
 /* Every short value a rule can read, one per line: subject, from, the
- * addresses, header values, URLs, attachment names.  A literal a rule
+ * addresses, the values of the headers header rules name, URLs,
+ * attachment names.  A literal a rule
  * needs is in the value it matches, so in this text too. */
 static GString *field_values(evalctx *cx)
 {
@@ -196,8 +201,14 @@ static GString *field_values(evalctx *cx)
                            cx->env ? cx->env->env_sender : NULL};
     for (unsigned i = 0; i < G_N_ELEMENTS(addrs); i++)
         append_line(s, addrs[i]);
-    for (guint i = 0; i < v->headers->len; i++)
-        append_line(s, ((const mv_header *)g_ptr_array_index(v->headers, i))->value);
+    for (guint i = 0; i < v->headers->len; i++) {
+        const mv_header *h = g_ptr_array_index(v->headers, i);
+        for (guint k = 0; k < cx->rs->rule_headers->len; k++)
+            if (g_ascii_strcasecmp(h->name, g_ptr_array_index(cx->rs->rule_headers, k)) == 0) {
+                append_line(s, h->value);
+                break;
+            }
+    }
     for (guint i = 0; i < v->urls->len; i++)
         append_line(s, ((const mv_url *)g_ptr_array_index(v->urls, i))->url);
     for (guint i = 0; i < v->attachments->len; i++)
@@ -238,11 +249,23 @@ static const guint8 *scan_hits(evalctx *cx, hit_source src)
         pf_matcher_scan(m, f->str, f->len, *hits, NULL);
         g_string_free(f, TRUE);
     } else {
-        cx->occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
-        cx->occ_ok = pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, *hits, cx->occ);
-        index_occ(cx, n);
+        pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, *hits, NULL);
     }
     return *hits;
+}
+
+/* Where the positional literals occur in the text: a second pass, made
+ * only when a text rule with a known prefix is about to run (most
+ * messages stop before any does). */
+static void scan_occurrences(evalctx *cx)
+{
+    if (cx->occ)
+        return;
+    cx->occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
+    guint8 *scratch = g_new0(guint8, pf_matcher_count(cx->rs->pf) + 1);
+    cx->occ_ok = pf_matcher_scan(cx->rs->pf, full_text(cx)->str, full_text(cx)->len, scratch, cx->occ);
+    g_free(scratch);
+    index_occ(cx, pf_matcher_count(cx->rs->pf));
 }
 
 /* Could the rule match at all?  False only when the prefilter proves it
@@ -263,12 +286,14 @@ static bool rule_may_match(evalctx *cx, const rule *r)
 }
 
 /* Where a text rule with a known prefix may match, ascending; NULL = try
- * everywhere (no prefix, or the occurrence list is not exact). */
+ * everywhere (no prefix, or the occurrence list is not exact).  Not while
+ * eval_bounded() rules a claim out: it runs a few rules per message, and
+ * on the ham corpus the occurrence pass costs more than it saves them. */
 static const GArray *rule_starts(evalctx *cx, const rule *r)
 {
-    if (!cx->rs->pf || !r->pf_prefix)
+    if (!cx->rs->pf || !r->pf_prefix || cx->bounding)
         return NULL;
-    scan_hits(cx, HITS_TEXT);
+    scan_occurrences(cx);
     if (!cx->occ_ok)
         return NULL;
     if (!cx->starts)
@@ -614,6 +639,7 @@ static bool eval_bounded(evalctx *cx)
             cx->done[i] = true;
     }
     bool reachable = claim_reachable(cx);
+    cx->bounding = true;
     for (guint k = 0; reachable && k < rs->raise_order->len; k++) {
         guint i = g_array_index(rs->raise_order, guint, k);
         if (cx->done[i])
@@ -624,6 +650,7 @@ static bool eval_bounded(evalctx *cx)
          * "!" in a meta. */
         reachable = claim_reachable(cx);
     }
+    cx->bounding = false;
     if (!reachable) {
         for (guint i = 0; i < n; i++)
             if (((const rule *)g_ptr_array_index(rs->rules, i))->target == TGT_META)
@@ -681,7 +708,8 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
         }
     }
     for (guint i = 0; i < n; i++)
-        capture_clear(&cx.caps[i]);
+        if (cx.done[i])    /* only a rule that ran can have captured */
+            capture_clear(&cx.caps[i]);
     g_free(cx.caps);
     g_free(cx.fired);
     g_free(cx.done);

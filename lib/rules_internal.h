@@ -80,6 +80,7 @@ struct ruleset {
     bool lazy;                /* extraction-only rules run for claims only */
     unsigned claim_only;      /* rules the verdict does not depend on */
     GArray *verdict_metas;    /* guint: indices of the metas the verdict depends on */
+    GPtrArray *rule_headers;  /* char*: the header names header rules read */
     GArray *raise_order;      /* guint: the non-meta rules with raises, in the
                                * order eval_bounded() tries them (rules_lazy.c) */
 };

@@ -6,9 +6,13 @@
  * either: its agency, kind and captured fields matter only once the message
  * is a claim (kind, fields) — for a message that is not one, none of them
  * is reported.  rules_eval() runs those rules only after the others have
- * made the message a claim.  Derived from the rules themselves, never from
- * their names.  COPYTROLL_NO_LAZY=1 in the environment at load time runs
- * every rule on every message (to compare, see tests/corpus/prefilter.t).
+ * made the message a claim.  Among the others, a rule "raises" when its
+ * firing can raise a score (score > 0, or read by a meta that can):
+ * rules_eval.c runs those first, in raise_order, until the message cannot
+ * reach the threshold any more.  Derived from the rules themselves, never
+ * from their names.  COPYTROLL_NO_LAZY=1 in the environment at load time
+ * runs every rule on every message (to compare, see
+ * tests/corpus/prefilter.t).
  * If decide() ever reads more than the scores for a non-claim, change
  * counts_by_itself() with it. */
 #include "rules_internal.h"
@@ -33,7 +37,8 @@ static bool counts_by_itself(const rule *r)
  * raise a score, to rule out a claim with as little work as possible:
  * first the ones on short values (subject, addresses, headers, URLs,
  * attachment names), then the agencies' text rules (a claim needs an
- * agency), then the shared ones; load order within each group. */
+ * agency), then the shared ones; within a group the highest scores
+ * first (the biggest unknowns of the bound), then load order. */
 static unsigned raise_group(const rule *r)
 {
     switch (r->target) {
@@ -44,17 +49,30 @@ static unsigned raise_group(const rule *r)
     }
 }
 
+static gint by_group_then_score(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const struct ruleset *rs = data;
+    guint ia = *(const guint *)a, ib = *(const guint *)b;
+    const rule *ra = g_ptr_array_index(rs->rules, ia), *rb = g_ptr_array_index(rs->rules, ib);
+    unsigned ga = raise_group(ra), gb = raise_group(rb);
+    if (ga != gb)
+        return ga < gb ? -1 : 1;
+    if (ra->score != rb->score)
+        return ra->score > rb->score ? -1 : 1;
+    return ia < ib ? -1 : ia > ib;
+}
+
 static void build_raise_order(struct ruleset *rs)
 {
     if (!rs->raise_order)
         rs->raise_order = g_array_new(FALSE, FALSE, sizeof(guint));
     g_array_set_size(rs->raise_order, 0);
-    for (unsigned group = 0; group < 3; group++)
-        for (guint i = 0; i < rs->rules->len; i++) {
-            const rule *r = g_ptr_array_index(rs->rules, i);
-            if (r->verdict && r->raises && r->target != TGT_META && raise_group(r) == group)
-                g_array_append_val(rs->raise_order, i);
-        }
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (r->verdict && r->raises && r->target != TGT_META)
+            g_array_append_val(rs->raise_order, i);
+    }
+    g_array_sort_with_data(rs->raise_order, by_group_then_score, rs);
 }
 
 void rules_lazy_build(struct ruleset *rs)

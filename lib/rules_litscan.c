@@ -26,6 +26,7 @@ struct pf_matcher {
     guint8 *has_out;         /* while building only */
     GArray *positional;      /* guint8 per literal: report where it occurs */
     GArray *lens;            /* guint32 per literal */
+    size_t maxlen;           /* of the longest literal */
     bool built;
 };
 
@@ -58,6 +59,8 @@ guint pf_matcher_add(pf_matcher *m, const char *literal)
     g_hash_table_insert(m->ids, low, GUINT_TO_POINTER(m->lits->len));
     guint8 no = 0;
     guint32 n = (guint32)strlen(low);
+    if (n > m->maxlen)
+        m->maxlen = n;
     g_array_append_val(m->positional, no);
     g_array_append_val(m->lens, n);
     return m->lits->len - 1;
@@ -194,35 +197,83 @@ static void mark(scanstate *st, guint32 s, size_t end)
     }
 }
 
+/* One step of the automaton from state s on the byte at *pp (or the
+ * folded character starting there), advancing *pp. */
+static inline guint32 step(scanstate *st, guint32 s, const guchar **pp, const guchar *end, bool narrow)
+{
+    const pf_matcher *m = st->m;
+    const guchar *p = *pp;
+    guint c = m->cls[*p++];
+    if (G_UNLIKELY(c == CLS_SPECIAL)) {
+        c = 0;
+        /* A folded character: positions are no longer byte-exact. */
+        if (p[-1] == 0xE2 && end - p >= 2 && p[0] == 0x84 && p[1] == 0xAA) {
+            c = m->cls['k'];
+            p += 2;
+            st->complete = false;
+        } else if (p[-1] == 0xC5 && p < end && p[0] == 0xBF) {
+            c = m->cls['s'];
+            p += 1;
+            st->complete = false;
+        }
+    }
+    *pp = p;
+    size_t at = (size_t)s * m->nclasses + c;
+    return narrow ? m->delta16[at] : m->delta[at];
+}
+
 /* The scan loop; inlined twice, for the narrow and the wide table. */
 static inline void scan_loop(scanstate *st, const guchar *text, size_t len, bool narrow)
 {
-    const pf_matcher *m = st->m;
     const guchar *p = text, *end = p + len;
-    const guint nc = m->nclasses;
     const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
     guint32 s = 0;
     while (p < end) {
-        guint c = m->cls[*p++];
-        if (G_UNLIKELY(c == CLS_SPECIAL)) {
-            c = 0;
-            /* A folded character: positions are no longer byte-exact. */
-            if (p[-1] == 0xE2 && end - p >= 2 && p[0] == 0x84 && p[1] == 0xAA) {
-                c = m->cls['k'];
-                p += 2;
-                st->complete = false;
-            } else if (p[-1] == 0xC5 && p < end && p[0] == 0xBF) {
-                c = m->cls['s'];
-                p += 1;
-                st->complete = false;
-            }
-        }
-        size_t at = (size_t)s * nc + c;
-        guint32 e = narrow ? m->delta16[at] : m->delta[at];
+        guint32 e = step(st, s, &p, end, narrow);
         s = e & ~flag;
         if (G_UNLIKELY(e & flag))
             mark(st, s, (size_t)(p - text));
     }
+}
+
+/* Hits only, on a long text: LANES stretches scanned side by side, each
+ * starting early enough to see every literal that ends in its stretch
+ * (a literal's bytes are at most 3 * maxlen, folded characters counted).
+ * The lanes' table look-ups are independent, so the processor overlaps
+ * their cache misses instead of waiting for each in turn. */
+#define LANES 4
+static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, bool narrow)
+{
+    const pf_matcher *m = st->m;
+    const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
+    size_t back = 3 * m->maxlen, stretch = len / LANES;
+    const guchar *p[LANES], *end[LANES];
+    guint32 s[LANES];
+    for (unsigned j = 0; j < LANES; j++) {
+        p[j] = text + (j ? j * stretch - back : 0);
+        end[j] = j == LANES - 1 ? text + len : text + (j + 1) * stretch;
+        s[j] = 0;
+    }
+    for (;;) {
+        bool all = true;
+        for (unsigned j = 0; j < LANES; j++)
+            all = all && p[j] < end[j];
+        if (!all)
+            break;
+        for (unsigned j = 0; j < LANES; j++) {
+            guint32 e = step(st, s[j], &p[j], end[j], narrow);
+            s[j] = e & ~flag;
+            if (G_UNLIKELY(e & flag))
+                mark(st, s[j], 0);
+        }
+    }
+    for (unsigned j = 0; j < LANES; j++)
+        while (p[j] < end[j]) {
+            guint32 e = step(st, s[j], &p[j], end[j], narrow);
+            s[j] = e & ~flag;
+            if (G_UNLIKELY(e & flag))
+                mark(st, s[j], 0);
+        }
 }
 
 bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *hits, GArray *occ)
@@ -230,10 +281,19 @@ bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *
     scanstate st = {.m = m, .hits = hits, .occ = occ, .complete = len <= G_MAXUINT32};
     if (!m->built || !text)
         return st.complete;
-    if (m->delta16)
-        scan_loop(&st, (const guchar *)text, len, true);
-    else
-        scan_loop(&st, (const guchar *)text, len, false);
+    /* Lanes only pay off on long texts, and report no positions. */
+    bool lanes = !occ && len >= 4096 && len / LANES > 3 * m->maxlen;
+    if (m->delta16) {
+        if (lanes)
+            scan_lanes(&st, (const guchar *)text, len, true);
+        else
+            scan_loop(&st, (const guchar *)text, len, true);
+    } else {
+        if (lanes)
+            scan_lanes(&st, (const guchar *)text, len, false);
+        else
+            scan_loop(&st, (const guchar *)text, len, false);
+    }
     return st.complete;
 }
 

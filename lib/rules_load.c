@@ -133,6 +133,8 @@ void rules_unref(ruleset *rs)
         g_array_unref(rs->verdict_metas);
     if (rs->raise_order)
         g_array_unref(rs->raise_order);
+    if (rs->rule_headers)
+        g_ptr_array_unref(rs->rule_headers);
     g_free(rs);
 }
 
@@ -621,14 +623,26 @@ static void drop_load_time(rule *r, bool anchored)
         g_clear_pointer(&r->re_anchored, pcre2_code_free);
 }
 
+static void add_header_name(GPtrArray *names, const char *name)
+{
+    for (guint i = 0; i < names->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(names, i), name) == 0)
+            return;
+    g_ptr_array_add(names, g_strdup(name));
+}
+
 /* Literal strings → ids of one automaton shared by every rule. */
 void rules_prefilter_build(struct ruleset *rs)
 {
     bool off = prefilter_disabled();
     pf_matcher *m = off ? NULL : pf_matcher_new();
     rs->pf_filtered = rs->pf_always = rs->pf_anchored = 0;
+    if (!rs->rule_headers)
+        rs->rule_headers = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < rs->rules->len; i++) {
         rule *r = g_ptr_array_index(rs->rules, i);
+        if (r->target == TGT_HEADER)
+            add_header_name(rs->rule_headers, r->header_name);
         if (!r->re)
             continue;
         /* Per-branch literals cost load time: only where every message pays. */
