@@ -8,8 +8,13 @@
 
 int cmd_rules(const cli_ctx *ctx, int argc, char **argv)
 {
+    static const char usage[] = "usage: copytroll rules lint [DIR]\n";
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
     if (argc < 2 || strcmp(argv[1], "lint") != 0 || argc > 3) {
-        fprintf(stderr, "usage: copytroll rules lint [DIR]\n");
+        fputs(usage, stderr);
         return 2;
     }
     const char *dir = argc == 3 ? argv[2] : ctx->config->rules_dir;

@@ -62,8 +62,10 @@ int cmd_scan(const cli_ctx *ctx, int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"dump", no_argument, NULL, 'D'},
         {"rules", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    static const char usage[] = "usage: copytroll scan [--json] [--dump] [--rules DIR] FILE…\n";
     bool json = false, dump = false;
     const char *rules_dir = ctx->config->rules_dir;
     int opt;
@@ -72,13 +74,12 @@ int cmd_scan(const cli_ctx *ctx, int argc, char **argv)
         case 'j': json = true; break;
         case 'D': dump = true; break;
         case 'r': rules_dir = optarg; break;
-        default:
-            fprintf(stderr, "usage: copytroll scan [--json] [--dump] [--rules DIR] FILE…\n");
-            return 2;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "usage: copytroll scan [--json] [--dump] [--rules DIR] FILE…\n");
+        fputs(usage, stderr);
         return 2;
     }
     GError *err = NULL;

@@ -32,9 +32,43 @@ static void usage(FILE *out)
     fprintf(out, "usage: copytroll [-c CONFIG] [-d DATABASE] COMMAND [ARGS…]\n\ncommands:\n");
     for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(out, "  %s\n", commands[i].summary);
-    fprintf(out, "\n  -c CONFIG    configuration file (default %s)\n"
+    fprintf(out, "  help [COMMAND]   this text, or the command's own\n"
+                 "\n  -c CONFIG    configuration file (default %s)\n"
                  "  -d DATABASE  case database (default: Database from the configuration)\n"
-                 "  -V           print the version\n", CT_DEFAULT_CONFIG);
+                 "  -h, --help   this text\n"
+                 "  -V, --version  print the version\n"
+                 "\nSee copytroll(1).\n", CT_DEFAULT_CONFIG);
+}
+
+static const command *find_command(const char *name)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* copytroll help [COMMAND]: needs no configuration. */
+static int help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    const command *c = find_command(argv[1]);
+    if (!c || argc > 2) {
+        fprintf(stderr, "copytroll help: %s '%s'\n", c ? "one command at a time, not" : "unknown command",
+                c ? argv[2] : argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    ct_config *config = config_defaults();
+    cli_ctx ctx = {CT_DEFAULT_CONFIG, config, config->database};
+    char *sub[] = {argv[1], (char *)"--help", NULL};
+    optind = 0;
+    int rc = c->run(&ctx, 2, sub);
+    config_free(config);
+    return rc;
 }
 
 /* The default config may be absent on a machine where only the CLI is
@@ -56,8 +90,13 @@ int main(int argc, char **argv)
 {
     const char *config_path = CT_DEFAULT_CONFIG, *db_path = NULL;
     bool explicit_config = false;
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
     int opt;
-    while ((opt = getopt(argc, argv, "+c:d:hV")) != -1) {
+    while ((opt = getopt_long(argc, argv, "+c:d:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c': config_path = optarg; explicit_config = true; break;
         case 'd': db_path = optarg; break;
@@ -71,20 +110,21 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *name = argv[optind];
-    for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (strcmp(commands[i].name, name) != 0)
-            continue;
-        ct_config *config = load_config(config_path, explicit_config);
-        if (!config)
-            return 1;
-        cli_ctx ctx = {config_path, config, db_path ? db_path : config->database};
-        int sub = optind;
-        optind = 0;  /* glibc: re-initialise getopt for the command's own options */
-        int rc = commands[i].run(&ctx, argc - sub, argv + sub);
-        config_free(config);
-        return rc;
+    if (strcmp(name, "help") == 0)
+        return help(argc - optind, argv + optind);
+    const command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "copytroll: unknown command '%s'\n", name);
+        usage(stderr);
+        return 2;
     }
-    fprintf(stderr, "copytroll: unknown command '%s'\n", name);
-    usage(stderr);
-    return 2;
+    ct_config *config = load_config(config_path, explicit_config);
+    if (!config)
+        return 1;
+    cli_ctx ctx = {config_path, config, db_path ? db_path : config->database};
+    int sub = optind;
+    optind = 0;  /* glibc: re-initialise getopt for the command's own options */
+    int rc = c->run(&ctx, argc - sub, argv + sub);
+    config_free(config);
+    return rc;
 }
