@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dbpool.h"
 #include "log.h"
 #include "runtime.h"
 #include "scan.h"
@@ -47,20 +48,6 @@ static bool strip_forged(SMFICTX *ctx, const session *s)
     return ok;
 }
 
-static bool open_db(session *s)
-{
-    if (s->db)
-        return true;
-    const ct_config *c = s->set->config;
-    GError *err = NULL;
-    s->db = casedb_open(c->database, 0, c->database_timeout_ms, &err);
-    if (!s->db) {
-        log_msg(LOG_ERR, "%s: %s", s->queue_id, err->message);
-        g_error_free(err);
-    }
-    return s->db != NULL;
-}
-
 static bool spool_claim(const session *s)
 {
     const ct_config *c = s->set->config;
@@ -87,11 +74,13 @@ static void record_claim(session *s, const verdict *v, const msgview *view, eom_
         .v = v, .view = view, .raw = s->raw->str, .raw_len = s->raw->len,
         .queue_id = s->queue_id, .env_sender = s->env_sender, .received = time(NULL),
     };
-    bool db_ok = open_db(s);
+    const ct_config *c = s->set->config;
+    casedb *db = dbpool_take(c->database, c->database_timeout_ms, s->queue_id);
+    bool db_ok = db != NULL;
     for (guint i = 0; db_ok && i < s->rcpts->len; i++) {
         casedb_result r = {0};
         GError *err = NULL;
-        if (!casedb_record(s->db, g_ptr_array_index(s->rcpts, i), &m, &r, &err)) {
+        if (!casedb_record(db, g_ptr_array_index(s->rcpts, i), &m, &r, &err)) {
             log_msg(LOG_ERR, "%s: %s", s->queue_id, err->message);
             g_error_free(err);
             db_ok = false;
@@ -102,9 +91,11 @@ static void record_claim(session *s, const verdict *v, const msgview *view, eom_
             res->duplicate_of = g_strdup(r.duplicate_of);
         casedb_result_clear(&r);
     }
-    if (!db_ok) {
+    if (db_ok) {
+        dbpool_give(db, c->database_timeout_ms);
+    } else {
         /* A handle that failed may be stuck (locked, read-only): reopen next time. */
-        g_clear_pointer(&s->db, casedb_close);
+        dbpool_discard(db);
         if (spool_claim(s)) {
             res->spooled = s->rcpts->len;
             g_atomic_int_inc(&runtime_counts()->spooled);

@@ -23,6 +23,7 @@
 #include "callbacks.h"
 #include "stopdrain.h"
 #include "listen.h"
+#include "dbpool.h"
 #include "log.h"
 #include "privs.h"
 #include "runtime.h"
@@ -209,8 +210,10 @@ static int serve(const options *o, ct_config *config, ruleset *rules)
     if (runtime_boot_config()->pid_file)
         unlink(runtime_boot_config()->pid_file);
     log_msg(LOG_INFO, "stopped");
-    if (idle)   /* else a thread may still use the rules: leave them to exit() */
+    if (idle) {  /* else a thread may still use the rules: leave them to exit() */
+        dbpool_shutdown();
         runtime_shutdown();
+    }
     return rc;
 }
 

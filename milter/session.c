@@ -53,7 +53,6 @@ void session_free(session *s)
     if (!s)
         return;
     session_reset_message(s);
-    casedb_close(s->db);
     g_ptr_array_unref(s->rcpts);
     g_string_free(s->raw, TRUE);
     g_hash_table_destroy(s->hdr_counts);

@@ -15,7 +15,6 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "casedb.h"
 #include "runtime.h"
 
 typedef struct forged_header {
@@ -25,7 +24,6 @@ typedef struct forged_header {
 
 typedef struct session {
     unsigned long proto;     /* negotiated SMFIP_* flags */
-    casedb *db;              /* opened on the first claim of the connection */
 
     /* the message in progress */
     runtime_set *set;        /* config and rules for this message; see session_set() */
