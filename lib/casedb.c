@@ -138,6 +138,9 @@ static bool casedb_configure(casedb *db, int busy_timeout_ms, GError **err)
     /* journal_mode returns a row; sqlite3_exec just discards it. */
     if (!casedb_exec(db, "PRAGMA journal_mode = WAL", "cannot switch to WAL", err))
         return false;
+    if (!casedb_exec(db, db->flags & CASEDB_SYNC_FULL ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                     "cannot set the sync mode", err))
+        return false;
     /* Keep -wal and -shm after the last writer closes: a reader that may
      * read them but not create files in the directory (copytroll cases run
      * by another user than the milter's) can then still open read-only. */

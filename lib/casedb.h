@@ -111,9 +111,12 @@ typedef enum casedb_error_code {
 
 typedef struct casedb casedb;
 
-enum { CASEDB_READONLY = 1 << 0 };
+enum { CASEDB_READONLY = 1 << 0, CASEDB_SYNC_FULL = 1 << 1 };
 
 /* Read-write: creates the file if missing, sets WAL, migrates forward.
+ * Commits reach the disk at the next WAL checkpoint (synchronous=NORMAL:
+ * a power failure may lose the last commits, never the database's
+ * consistency); CASEDB_SYNC_FULL flushes each commit before it returns.
  * CASEDB_READONLY: the file must exist ("no database at PATH") and already
  * be at CASEDB_SCHEMA_VERSION.  busy_timeout_ms <= 0 means do not wait. */
 casedb *casedb_open(const char *path, int flags, int busy_timeout_ms, GError **err);

@@ -144,6 +144,7 @@ static const opt options[] = {
     {"SocketGroup", T_STR, OFF(socket_group), 0, 0},
     {"Database", T_PATH, OFF(database), 0, 0},
     {"DatabaseTimeout", T_INT, OFF(database_timeout_ms), 0, 600000},
+    {"DatabaseSync", T_BOOL, OFF(database_sync), 0, 0},
     {"SpoolDir", T_PATH, OFF(spool_dir), 0, 0},
     {"RulesDir", T_RELPATH, OFF(rules_dir), 0, 0},
     {"PidFile", T_PATH, OFF(pid_file), 0, 0},

@@ -39,6 +39,7 @@ typedef struct ct_config {
     char *socket_group;      /* SocketGroup; NULL = primary group */
     char *database;          /* Database */
     int database_timeout_ms; /* DatabaseTimeout (ms to wait on a locked db) */
+    bool database_sync;      /* DatabaseSync: flush each recorded claim to disk */
     char *spool_dir;         /* SpoolDir: claims that could not be recorded */
     char *rules_dir;         /* RulesDir */
     char *pid_file;          /* PidFile; NULL = none */

@@ -7,20 +7,20 @@
 
 typedef struct pooled {
     casedb *db;
-    int busy_timeout_ms;  /* as opened: a reload may change DatabaseTimeout */
+    int flags, busy_timeout_ms;  /* as opened: a reload may change DatabaseSync, DatabaseTimeout */
 } pooled;
 
 static GMutex lock;
 static GQueue free_handles = G_QUEUE_INIT;   /* pooled* */
 
-casedb *dbpool_take(const char *path, int busy_timeout_ms, const char *queue_id)
+casedb *dbpool_take(const char *path, int flags, int busy_timeout_ms, const char *queue_id)
 {
     casedb *db = NULL;
     GPtrArray *stale = g_ptr_array_new_with_free_func((GDestroyNotify)casedb_close);
     g_mutex_lock(&lock);
     while (!db && !g_queue_is_empty(&free_handles)) {
         pooled *p = g_queue_pop_head(&free_handles);
-        if (p->busy_timeout_ms == busy_timeout_ms && g_strcmp0(casedb_path(p->db), path) == 0)
+        if (p->flags == flags && p->busy_timeout_ms == busy_timeout_ms && g_strcmp0(casedb_path(p->db), path) == 0)
             db = p->db;
         else
             g_ptr_array_add(stale, p->db);
@@ -30,7 +30,7 @@ casedb *dbpool_take(const char *path, int busy_timeout_ms, const char *queue_id)
     g_ptr_array_unref(stale);   /* closed outside the lock */
     if (!db) {
         GError *err = NULL;
-        db = casedb_open(path, 0, busy_timeout_ms, &err);
+        db = casedb_open(path, flags, busy_timeout_ms, &err);
         if (!db) {
             log_msg(LOG_ERR, "%s: %s", queue_id, err->message);
             g_error_free(err);
@@ -40,7 +40,7 @@ casedb *dbpool_take(const char *path, int busy_timeout_ms, const char *queue_id)
     return db;
 }
 
-void dbpool_give(casedb *db, int busy_timeout_ms)
+void dbpool_give(casedb *db, int flags, int busy_timeout_ms)
 {
     if (!db)
         return;
@@ -49,6 +49,7 @@ void dbpool_give(casedb *db, int busy_timeout_ms)
     if (keep) {
         pooled *p = g_new(pooled, 1);
         p->db = db;
+        p->flags = flags;
         p->busy_timeout_ms = busy_timeout_ms;
         g_queue_push_head(&free_handles, p);
     }

@@ -20,9 +20,9 @@
 #define DBPOOL_KEEP 8
 
 /* NULL (logged as "QUEUE_ID: why") when the database cannot be opened. */
-casedb *dbpool_take(const char *path, int busy_timeout_ms, const char *queue_id);
-/* busy_timeout_ms as given to dbpool_take(). */
-void dbpool_give(casedb *db, int busy_timeout_ms);
+casedb *dbpool_take(const char *path, int flags, int busy_timeout_ms, const char *queue_id);
+/* flags and busy_timeout_ms as given to dbpool_take(). */
+void dbpool_give(casedb *db, int flags, int busy_timeout_ms);
 void dbpool_discard(casedb *db);
 void dbpool_shutdown(void);
 

@@ -75,7 +75,8 @@ static void record_claim(session *s, const verdict *v, const msgview *view, eom_
         .queue_id = s->queue_id, .env_sender = s->env_sender, .received = time(NULL),
     };
     const ct_config *c = s->set->config;
-    casedb *db = dbpool_take(c->database, c->database_timeout_ms, s->queue_id);
+    int flags = c->database_sync ? CASEDB_SYNC_FULL : 0;
+    casedb *db = dbpool_take(c->database, flags, c->database_timeout_ms, s->queue_id);
     bool db_ok = db != NULL;
     for (guint i = 0; db_ok && i < s->rcpts->len; i++) {
         casedb_result r = {0};
@@ -92,7 +93,7 @@ static void record_claim(session *s, const verdict *v, const msgview *view, eom_
         casedb_result_clear(&r);
     }
     if (db_ok) {
-        dbpool_give(db, c->database_timeout_ms);
+        dbpool_give(db, flags, c->database_timeout_ms);
     } else {
         /* A handle that failed may be stuck (locked, read-only): reopen next time. */
         dbpool_discard(db);

@@ -45,6 +45,7 @@ static void defaults(void **state)
     assert_int_equal(c->on_error, CT_ONERROR_ACCEPT);
     assert_true(c->add_advice);
     assert_false(c->tag_all);
+    assert_false(c->database_sync);
     assert_null(c->tag_subject);
     assert_int_equal(c->stale_days, 60);
     assert_int_equal(c->max_scan_bytes, 4u << 20);
@@ -58,6 +59,7 @@ static void every_value_kind(void **state)
                              "Socket inet:8891@127.0.0.1\n"
                              "socketmode 0600\n"            /* keys are case-insensitive */
                              "Database /var/tmp/x.db\n"
+                             "DatabaseSync yes\n"
                              "OnError tempfail\n"
                              "TagAll yes\n"
                              "AddAdvice off\n"
@@ -69,6 +71,7 @@ static void every_value_kind(void **state)
     assert_string_equal(c->socket, "inet:8891@127.0.0.1");
     assert_int_equal(c->socket_mode, 0600);
     assert_string_equal(c->database, "/var/tmp/x.db");
+    assert_true(c->database_sync);
     assert_int_equal(c->on_error, CT_ONERROR_TEMPFAIL);
     assert_true(c->tag_all);
     assert_false(c->add_advice);
@@ -115,6 +118,7 @@ static void errors_name_file_and_line(void **state)
         {"Socket unix:/x\nSokcet unix:/y\n", "t.conf:2: Sokcet: unknown option"},
         {"OnError maybe\n", "t.conf:1: OnError: expected accept or tempfail"},
         {"\n\nTagAll perhaps\n", "t.conf:3: TagAll: expected yes or no"},
+        {"DatabaseSync always\n", "t.conf:1: DatabaseSync: expected yes or no"},
         {"Socket tcp:25\n", "t.conf:1: Socket: expected unix:/path"},
         {"Socket inet:99999@127.0.0.1\n", "t.conf:1: Socket: expected"},
         {"MaxScanBytes 0\n", "t.conf:1: MaxScanBytes: expected a size"},
