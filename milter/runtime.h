@@ -11,7 +11,7 @@
  * SocketGroup, UserID, PidFile, StatusFile, Syslog, SyslogFacility,
  * Database, SpoolDir) keep their start-up values; a reload that changes
  * one logs that a restart is needed.  Everything else (RulesDir and the
- * rules, DatabaseTimeout, LogWhy, OnError, AddAdvice, AdviceURL,
+ * rules, DatabaseTimeout, DatabaseSync, LogWhy, OnError, AddAdvice, AdviceURL,
  * TagSubject, TagAll, MaxScanBytes, StaleDays, RetentionDays) changes.
  *
  * Stopping: runtime_stop() makes runtime_stopping() true; runtime_wait_idle()
