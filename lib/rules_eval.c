@@ -546,13 +546,14 @@ static char *portal_from_view(const msgview *v, const agency *a)
     return NULL;
 }
 
-/* Run one rule and record the outcome.  Match-limit hits of the
- * claim-only ones count only for a claim. */
-static void run_rule(evalctx *cx, guint i)
+/* Run one rule and record the outcome; gate_passed: the prefilter has
+ * already said it may match.  Match-limit hits of the claim-only ones
+ * count only for a claim. */
+static void run_rule(evalctx *cx, guint i, bool gate_passed)
 {
     const rule *r = g_ptr_array_index(cx->rs->rules, i);
     unsigned before = cx->limit_hits;
-    cx->fired[i] = rule_may_match(cx, r) && match_rule(cx, r, &cx->caps[i]);
+    cx->fired[i] = (gate_passed || rule_may_match(cx, r)) && match_rule(cx, r, &cx->caps[i]);
     cx->done[i] = true;
     if (!r->verdict) {
         cx->claim_only_limit_hits += cx->limit_hits - before;
@@ -568,7 +569,7 @@ static void eval_rules(evalctx *cx, bool verdict_rules)
     for (guint i = 0; i < cx->rs->rules->len; i++) {
         const rule *r = g_ptr_array_index(cx->rs->rules, i);
         if (r->verdict == verdict_rules && (!cx->done[i] || r->target == TGT_META))
-            run_rule(cx, i);
+            run_rule(cx, i, false);
     }
 }
 
@@ -644,7 +645,7 @@ static bool eval_bounded(evalctx *cx)
         guint i = g_array_index(rs->raise_order, guint, k);
         if (cx->done[i])
             continue;
-        run_rule(cx, i);
+        run_rule(cx, i, true);   /* still RULE_MAYBE: its gate passed above */
         set_state(cx, i, cx->fired[i] ? RULE_YES : RULE_NO);
         /* A firing rule can lower the bound too: a negative score, or a
          * "!" in a meta. */
