@@ -1,5 +1,6 @@
 /* copytroll export --format csv|json|mbox|html|ics [--recipient ADDR]
- *                  [--case CASE] [--anonymize] [--stale-days N] [-o FILE]
+ *                  [--case CASE] [--anonymize] [--anonymize-name NAME]...
+ *                  [--stale-days N] [-o FILE]
  * Write the cases (and their messages) for a lawyer, a spreadsheet, a
  * calendar or a claims-collection project; the writers are in
  * lib/export_*.c.  The database is opened read-only.  Output goes to
@@ -20,12 +21,18 @@
 
 static const char export_usage[] =
     "usage: copytroll export --format csv|json|mbox|html|ics [--recipient ADDR]\n"
-    "                        [--case CASE] [--anonymize] [--stale-days N] [-o FILE|DIR]\n";
+    "                        [--case CASE] [--anonymize] [--anonymize-name NAME]...\n"
+    "                        [--stale-days N] [-o FILE|DIR]\n"
+    "  --anonymize        replace the recipients' addresses, domains and the names\n"
+    "                     their mail was addressed to, in every format\n"
+    "  --anonymize-name NAME  also remove NAME (and each of its words); implies\n"
+    "                     --anonymize; repeat for several names\n";
 
 typedef struct export_opts {
     const char *format, *recipient, *case_key, *output;
     bool anonymize;
     int stale_days;
+    GPtrArray *names;        /* --anonymize-name, NULL-terminated; borrowed argv */
 } export_opts;
 
 /* 0 ok, 2 usage error (message printed), -1 --help printed. */
@@ -37,6 +44,7 @@ static int export_parse(int argc, char **argv, export_opts *o)
         {"case", required_argument, NULL, 'C'},
         {"anonymize", no_argument, NULL, 'a'},
         {"anonymise", no_argument, NULL, 'a'},
+        {"anonymize-name", required_argument, NULL, 'N'},
         {"stale-days", required_argument, NULL, 'S'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -57,6 +65,10 @@ static int export_parse(int argc, char **argv, export_opts *o)
         case 'r': o->recipient = optarg; break;
         case 'C': o->case_key = optarg; break;
         case 'a': o->anonymize = true; break;
+        case 'N':
+            o->anonymize = true;
+            g_ptr_array_insert(o->names, (gint)o->names->len - 1, optarg);
+            break;
         case 'o': o->output = optarg; break;
         case 'S':
             if (!cliopt_parse_days(optarg, &o->stale_days))
@@ -163,14 +175,20 @@ static int export_check_case(const export_set *s, const char *key)
 
 int cmd_export(const cli_ctx *ctx, int argc, char **argv)
 {
-    export_opts o = {.stale_days = ctx->config ? ctx->config->stale_days : 60};
+    export_opts o = {.stale_days = ctx->config ? ctx->config->stale_days : 60,
+                     .names = g_ptr_array_new()};
+    g_ptr_array_add(o.names, NULL);
     int rc = export_parse(argc, argv, &o);
-    if (rc)
+    if (rc) {
+        g_ptr_array_unref(o.names);
         return rc < 0 ? 0 : rc;
+    }
     GError *err = NULL;
     casedb *db = cliopt_open_readonly(ctx, "export", &err);
-    if (!db && !err)
+    if (!db && !err) {
+        g_ptr_array_unref(o.names);
         return 1;
+    }
     casedb_filter f = {.recipient = o.recipient, .stale_days = o.stale_days};
     bool with_raw = o.anonymize || strcmp(o.format, "mbox") == 0;
     export_set *s = db ? export_set_load(db, &f, o.case_key, with_raw, &err) : NULL;
@@ -178,13 +196,15 @@ int cmd_export(const cli_ctx *ctx, int argc, char **argv)
     if (!s) {
         fprintf(stderr, "copytroll export: %s\n", err->message);
         g_error_free(err);
+        g_ptr_array_unref(o.names);
         return 1;
     }
     rc = export_check_case(s, o.case_key);
     if (rc == 0 && o.anonymize)
-        export_anonymize(s);
+        export_anonymize_names(s, (const char *const *)o.names->pdata);
     if (rc == 0)
         rc = export_run(s, &o);
     export_set_free(s);
+    g_ptr_array_unref(o.names);
     return rc;
 }

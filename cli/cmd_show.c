@@ -75,7 +75,25 @@ static char *show_money(const char *amount, const char *currency)
     return amount ? g_strdup_printf("%s %s", amount, currency ? currency : "") : NULL;
 }
 
-static void show_case_head(const casedb_case *c)
+/* "5103827 (closed; first notice 2024-01-15)": where the other claim stands,
+ * so a closure of one of two double claims does not hide the other. */
+static char *show_duplicate(const char *dup_id, const casedb_case *c, GPtrArray *peers)
+{
+    for (guint i = 0; peers && i < peers->len; i++) {
+        const casedb_case *p = g_ptr_array_index(peers, i);
+        if (p->rowid == c->rowid || g_strcmp0(p->case_id, dup_id) != 0)
+            continue;
+        char *first = show_when(p->first_seen);
+        first[MIN(strlen(first), 10)] = '\0';   /* the date is enough here */
+        char *out = g_strdup_printf("%s (%s%s; first notice %s)", dup_id, p->status,
+                                    p->stale ? ", stale" : "", first);
+        g_free(first);
+        return out;
+    }
+    return g_strdup(dup_id);
+}
+
+static void show_case_head(const casedb_case *c, GPtrArray *peers)
 {
     char *amount = show_money(c->amount, c->currency);
     char *status = g_strdup_printf("%s%s%s", c->status,
@@ -97,10 +115,12 @@ static void show_case_head(const casedb_case *c)
     show_field("Messages:", msgs);
     show_field("Internal id:", id);
     for (guint i = 0; i < c->duplicates->len; i++) {
+        char *other = show_duplicate(g_ptr_array_index(c->duplicates, i), c, peers);
         char *dup = g_strdup_printf("DOUBLE CLAIM: the same image is claimed under case %s",
-                                    (const char *)g_ptr_array_index(c->duplicates, i));
+                                    other);
         show_field(i ? "" : "Same image:", dup);
         g_free(dup);
+        g_free(other);
     }
     g_free(amount);
     g_free(status);
@@ -155,9 +175,9 @@ static void show_entry(unsigned n, const casedb_entry *e, char **amount_before,
     g_free(sha);
 }
 
-static void show_case(const export_case *ec)
+static void show_case(const export_case *ec, GPtrArray *peers)
 {
-    show_case_head(ec->c);
+    show_case_head(ec->c, peers);
     printf("\nTimeline (oldest first):\n");
     char *amount_before = NULL, *deadline_before = NULL;
     for (guint i = 0; i < ec->timeline->len; i++)
@@ -271,7 +291,13 @@ int cmd_show(const cli_ctx *ctx, int argc, char **argv)
         printf("%s\n", j->str);
         g_string_free(j, TRUE);
     } else if (s) {
-        show_case(g_ptr_array_index(s->cases, 0));
+        const export_case *ec = g_ptr_array_index(s->cases, 0);
+        casedb_filter f = {.recipient = ec->c->recipient, .stale_days = o.stale_days};
+        /* Only for the other claims' status: without it, show still shows. */
+        GPtrArray *peers = ec->c->duplicates->len ? casedb_list_cases(db, &f, NULL) : NULL;
+        show_case(ec, peers);
+        if (peers)
+            g_ptr_array_unref(peers);
     }
     export_set_free(s);
     casedb_close(db);

@@ -78,6 +78,28 @@ static bool anon_public_domain(const char *d)
     return g_strv_contains(names, d);
 }
 
+static bool anon_generic_word(const char *w);
+
+/* "n.okafor", "jane_doe", "erik-lindqvist": a local part in several pieces
+ * is almost always a person's name, and greetings use it ("Hello Ms
+ * Okafor") where no header gives a display name.  A local part in one
+ * piece ("erik", "kontakt") may be a role or a common word: left alone. */
+static void anon_add_local_part_words(anonymizer *a, const char *local, size_t len)
+{
+    char *copy = g_strndup(local, len);
+    char **words = g_strsplit_set(copy, "._-+", -1);
+    if (g_strv_length(words) >= 2)
+        for (char **w = words; *w; w++) {
+            bool alpha = strlen(*w) >= 3;
+            for (const char *p = *w; alpha && *p; p++)
+                alpha = g_ascii_isalpha(*p);
+            if (alpha && !anon_generic_word(*w))
+                anon_add(a, *w, ANONYMIZE_NAME, ANON_NAME);
+        }
+    g_strfreev(words);
+    g_free(copy);
+}
+
 void anonymizer_add_address(anonymizer *a, const char *addr, const char *pseudonym)
 {
     if (!addr)
@@ -86,6 +108,7 @@ void anonymizer_add_address(anonymizer *a, const char *addr, const char *pseudon
     const char *at = strrchr(s, '@');
     if (at && at != s && at[1]) {
         anon_add(a, s, pseudonym, ANON_ADDRESS);
+        anon_add_local_part_words(a, s, (size_t)(at - s));
         char *domain = g_ascii_strdown(at + 1, -1);
         if (!anon_public_domain(domain) && strchr(domain, '.'))
             anon_add(a, domain, ANONYMIZE_DOMAIN, ANON_DOMAIN);
@@ -99,7 +122,9 @@ static bool anon_generic_word(const char *w)
     static const char *const words[] = {
         "site", "owner", "team", "info", "admin", "webmaster", "office", "mail",
         "contact", "sir", "madam", "the", "and", "mr", "mrs", "ms", "dr", "support",
-        "sales", "service", "postmaster", "abuse", "editor", "redaktion", NULL,
+        "sales", "service", "postmaster", "abuse", "editor", "redaktion", "kontakt",
+        "hello", "hallo", "news", "press", "presse", "marketing", "legal", "billing",
+        "shop", "studio", "noreply", "reply", "web", "www", "buero", NULL,
     };
     char *low = g_utf8_strdown(w, -1);
     bool generic = g_strv_contains(words, low);
@@ -282,4 +307,172 @@ char *anonymizer_apply_str(const anonymizer *a, const char *text)
     if (!text)
         return NULL;
     return g_string_free(anonymizer_apply(a, text, strlen(text)), FALSE);
+}
+
+/* ------------------------------------------------------------ messages
+ * A raw message is anonymized as MIME, not as bytes: a name or domain in
+ * a base64 or quoted-printable body, or in an RFC 2047 encoded-word, is
+ * invisible to a byte-level pass.  Headers are compared decoded; text
+ * parts are decoded to UTF-8, anonymized and re-encoded; any other leaf
+ * (an image, a PDF, an archive: a screenshot of the recipient's site or a
+ * letter with their postal address, which no text pass can clean) is
+ * replaced by a short text part naming its type, size and SHA-256. */
+
+static void anon_mime_object(const anonymizer *a, GMimeObject *obj);
+
+static void anon_mime_headers(const anonymizer *a, GMimeObject *obj)
+{
+    GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+    int n = list ? g_mime_header_list_get_count(list) : 0;
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+        const char *value = g_mime_header_get_value(h);
+        if (!value)
+            continue;
+        char *clean = anonymizer_apply_str(a, value);
+        if (strcmp(clean, value) != 0)
+            g_mime_header_set_value(h, NULL, clean, "utf-8");
+        g_free(clean);
+    }
+}
+
+/* The decoded content of a leaf part (never NULL). */
+static GByteArray *anon_part_bytes(GMimePart *part)
+{
+    GMimeStream *mem = g_mime_stream_mem_new();
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    if (content)
+        g_mime_data_wrapper_write_to_stream(content, mem);
+    GByteArray *bytes = g_byte_array_new();
+    GByteArray *owned = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    if (owned)
+        g_byte_array_append(bytes, owned->data, owned->len);
+    g_object_unref(mem);
+    return bytes;
+}
+
+static GMimeObject *anon_mime_placeholder(const anonymizer *a, GMimePart *part)
+{
+    GByteArray *bytes = anon_part_bytes(part);
+    char *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, bytes->data, bytes->len);
+    char *type = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(
+        GMIME_OBJECT(part)));
+    char *name = anonymizer_apply_str(a, g_mime_part_get_filename(part));
+    char *note = g_strdup_printf(
+        "[Removed by copytroll export --anonymize, as it cannot be anonymized: %s part%s%s%s, "
+        "%u bytes, SHA-256 %s]\n", type, name ? " \"" : "", name ? name : "",
+        name ? "\"" : "", bytes->len, sha);
+    GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
+    g_mime_text_part_set_text(text, note);
+    g_mime_part_set_content_encoding(GMIME_PART(text), g_mime_part_get_best_content_encoding(
+        GMIME_PART(text), GMIME_ENCODING_CONSTRAINT_8BIT));
+    g_free(note);
+    g_free(name);
+    g_free(type);
+    g_free(sha);
+    g_byte_array_unref(bytes);
+    return GMIME_OBJECT(text);
+}
+
+static void anon_mime_text(const anonymizer *a, GMimeTextPart *tp)
+{
+    char *text = g_mime_text_part_get_text(tp);
+    if (!text)
+        return;
+    char *clean = anonymizer_apply_str(a, text);
+    if (strcmp(clean, text) != 0) {
+        g_mime_text_part_set_text(tp, clean);
+        GMimePart *part = GMIME_PART(tp);
+        g_mime_part_set_content_encoding(part, g_mime_part_get_best_content_encoding(
+            part, GMIME_ENCODING_CONSTRAINT_8BIT));
+    }
+    g_free(clean);
+    g_free(text);
+}
+
+/* A leaf that is not text: the replacement (new reference), else NULL. */
+static GMimeObject *anon_mime_replacement(const anonymizer *a, GMimeObject *obj)
+{
+    if (GMIME_IS_PART(obj) && !GMIME_IS_TEXT_PART(obj))
+        return anon_mime_placeholder(a, GMIME_PART(obj));
+    anon_mime_object(a, obj);
+    return NULL;
+}
+
+static char *anon_mime_edge(const anonymizer *a, const char *text)
+{
+    return text ? anonymizer_apply_str(a, text) : NULL;
+}
+
+static void anon_mime_multipart(const anonymizer *a, GMimeMultipart *mp)
+{
+    char *pro = anon_mime_edge(a, g_mime_multipart_get_prologue(mp));
+    char *epi = anon_mime_edge(a, g_mime_multipart_get_epilogue(mp));
+    if (pro)
+        g_mime_multipart_set_prologue(mp, pro);
+    if (epi)
+        g_mime_multipart_set_epilogue(mp, epi);
+    g_free(pro);
+    g_free(epi);
+    int n = g_mime_multipart_get_count(mp);
+    for (int i = 0; i < n; i++) {
+        GMimeObject *repl = anon_mime_replacement(a, g_mime_multipart_get_part(mp, i));
+        if (repl) {
+            GMimeObject *old = g_mime_multipart_replace(mp, i, repl);
+            if (old)
+                g_object_unref(old);
+            g_object_unref(repl);
+        }
+    }
+}
+
+static void anon_mime_message(const anonymizer *a, GMimeMessage *msg)
+{
+    anon_mime_headers(a, GMIME_OBJECT(msg));
+    GMimeObject *body = g_mime_message_get_mime_part(msg);
+    GMimeObject *repl = body ? anon_mime_replacement(a, body) : NULL;
+    if (repl) {
+        g_mime_message_set_mime_part(msg, repl);
+        g_object_unref(repl);
+    }
+}
+
+static void anon_mime_object(const anonymizer *a, GMimeObject *obj)
+{
+    if (GMIME_IS_MESSAGE(obj)) {
+        anon_mime_message(a, GMIME_MESSAGE(obj));
+        return;
+    }
+    anon_mime_headers(a, obj);
+    if (GMIME_IS_MULTIPART(obj))
+        anon_mime_multipart(a, GMIME_MULTIPART(obj));
+    else if (GMIME_IS_MESSAGE_PART(obj)) {
+        GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+        if (inner)
+            anon_mime_message(a, inner);
+    } else if (GMIME_IS_TEXT_PART(obj))
+        anon_mime_text(a, GMIME_TEXT_PART(obj));
+}
+
+GString *anonymizer_apply_message(const anonymizer *a, const char *raw, size_t len)
+{
+    msgview_parser_options();   /* GMime initialised once */
+    GMimeStream *in = g_mime_stream_mem_new_with_buffer(raw ? raw : "", raw ? len : 0);
+    GMimeParser *parser = g_mime_parser_new_with_stream(in);
+    GMimeMessage *msg = g_mime_parser_construct_message(parser, msgview_parser_options());
+    g_object_unref(parser);
+    g_object_unref(in);
+    if (!msg)
+        return anonymizer_apply(a, raw ? raw : "", raw ? len : 0);
+    anon_mime_message(a, msg);
+    GMimeStream *out = g_mime_stream_mem_new();
+    g_mime_object_write_to_stream(GMIME_OBJECT(msg), NULL, out);
+    GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+    /* And a byte-level pass over the result: whatever was written as it
+     * came (an unparsed header, a part GMime kept raw) is seen once more. */
+    GString *clean = anonymizer_apply(a, bytes ? (const char *)bytes->data : "",
+                                      bytes ? bytes->len : 0);
+    g_object_unref(out);
+    g_object_unref(msg);
+    return clean;
 }

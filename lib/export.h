@@ -71,6 +71,9 @@ export_set *export_set_load(casedb *db, const casedb_filter *f, const char *case
 void export_set_free(export_set *s);
 /* The raw messages must be loaded (with_raw) to learn names from To/Cc. */
 void export_anonymize(export_set *s);
+/* The same, also removing names (NULL-terminated; each name and each of its
+ * words, as anonymizer_add_name()) from every recipient's cases. */
+void export_anonymize_names(export_set *s, const char *const *names);
 
 void export_csv(GString *out, const export_set *s);
 void export_json(GString *out, const export_set *s);

@@ -3,10 +3,15 @@
  * Each recipient gets a pseudonym (recipient-1@anonymized.invalid, ... in
  * the order of the set) and an anonymizer that knows the recipient's
  * address and every address and display name its messages were sent to
- * (To, Cc, Delivered-To, X-Original-To).  Every text that came from mail
+ * (To, Cc, Delivered-To, X-Original-To), plus the names the user gives
+ * (`export --anonymize-name`: a greeting may name someone no header does).
+ * Every text that came from mail
  * is passed through it; agency, kinds, amounts, dates and hashes stay.
- * The sha256 of each message stays the original's, so a lawyer holding
- * the original can match it; the anonymized raw bytes no longer hash to it.
+ * Raw messages are anonymized as MIME (anonymizer_apply_message(): encoded
+ * bodies and headers included, attachments that cannot be cleaned
+ * replaced by a note).  The sha256 of each message stays the original's,
+ * so a lawyer holding the original can match it; the anonymized raw bytes
+ * no longer hash to it.
  */
 #include "export.h"
 
@@ -38,17 +43,19 @@ static void export_anon_entry(const anonymizer *a, casedb_entry *e)
     if (e->raw) {
         gsize n = 0;
         const char *p = g_bytes_get_data(e->raw, &n);
-        GString *clean = anonymizer_apply(a, p ? p : "", n);
+        GString *clean = anonymizer_apply_message(a, p ? p : "", n);
         g_bytes_unref(e->raw);
         e->raw = g_string_free_to_bytes(clean);
     }
 }
 
 static anonymizer *export_anon_for(const export_set *s, const char *recipient,
-                                   const char *pseudonym)
+                                   const char *pseudonym, const char *const *names)
 {
     anonymizer *a = anonymizer_new();
     anonymizer_add_address(a, recipient, pseudonym);
+    for (const char *const *n = names; n && *n; n++)
+        anonymizer_add_name(a, *n);
     for (guint i = 0; i < s->cases->len; i++) {
         const export_case *ec = g_ptr_array_index(s->cases, i);
         if (g_strcmp0(ec->c->recipient, recipient) != 0)
@@ -77,13 +84,18 @@ static void export_anon_case(const anonymizer *a, export_case *ec, const char *p
 
 void export_anonymize(export_set *s)
 {
+    export_anonymize_names(s, NULL);
+}
+
+void export_anonymize_names(export_set *s, const char *const *names)
+{
     if (s->anonymized)
         return;
     GPtrArray *recipients = export_recipients(s);
     for (guint r = 0; r < recipients->len; r++) {
         const char *rcpt = g_ptr_array_index(recipients, r);
         char *pseudonym = g_strdup_printf("recipient-%u@" ANONYMIZE_DOMAIN, r + 1);
-        anonymizer *a = export_anon_for(s, rcpt, pseudonym);
+        anonymizer *a = export_anon_for(s, rcpt, pseudonym, names);
         for (guint i = 0; i < s->cases->len; i++) {
             export_case *ec = g_ptr_array_index(s->cases, i);
             if (g_strcmp0(ec->c->recipient, rcpt) == 0)

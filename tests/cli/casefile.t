@@ -5,7 +5,8 @@
 # with the sqlite3 tool makes `verify` exit 1 naming the record; `purge`
 # (RetentionDays from the config, --dry-run first) keeps `verify` green;
 # `import --spool` drains spool files and sets a bad one aside; an mbox and
-# a Maildir are imported too.  No root, no network.
+# a Maildir are imported too; `export --anonymize` cleans base64 bodies and
+# replaces a PDF letter it cannot clean.  No root, no network.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$T_DIR/../lib/tap.sh"
@@ -158,6 +159,39 @@ run ct import "$MBOX"
 is "$RC" 2 "import without --recipient is a usage error"
 run ct verify
 is "$RC" 0 "verify passes at the end"
+
+# ------------------------------------------------------------ anonymize encoded mail
+# A base64 notice and a notice with a PDF letter: --anonymize must clean
+# what a mail reader shows, not only the bytes as stored.
+ct import --recipient kanzlei@franz-recht.example "$CLAIMS/copytrack-de-first-03.eml" >/dev/null 2>&1
+ct import --recipient info@ridgeline-outfitters.example "$CLAIMS/higbee-pdf-first-01.eml" >/dev/null 2>&1
+run ct export --format mbox --recipient kanzlei@franz-recht.example --anonymize
+is "$RC" 0 "anonymized mbox of a base64 notice exits 0"
+unlike "$OUT" 'franz-recht|kanzlei@' "anonymized mbox: the recipient's domain is gone from the base64 body too"
+like "$OUT" 'Fundstelle: https://anonymized\.invalid/ueber-die-kanzlei' \
+  "anonymized mbox: the body is decoded, cleaned and readable"
+like "$OUT" 'Fall-ID: 4471903' "anonymized mbox keeps the case id"
+run ct export --format mbox --recipient info@ridgeline-outfitters.example --anonymize
+like "$OUT" 'Removed by copytroll export --anonymize, as it cannot be anonymized: application/pdf part "Letter_24-205517\.pdf", [0-9]+ bytes, SHA-256 [0-9a-f]{64}' \
+  "anonymized mbox: the PDF letter is replaced by a note with its hash"
+unlike "$OUT" 'JVBERi0|ridgeline' "anonymized mbox: no PDF bytes, no recipient domain"
+run ct export --format mbox --recipient info@ridgeline-outfitters.example
+like "$OUT" 'JVBERi0' "the plain mbox keeps the PDF (byte for byte)"
+# Greetings name the recipient where no header does: "Hello Ms Okafor"
+# (to n.okafor@...) goes by itself, "Dear VISOR-NEWS" with --anonymize-name.
+ct import --recipient n.okafor@okafor-design.example "$CLAIMS/copytrack-en-closed-03.eml" >/dev/null 2>&1
+ct import --recipient editor@visor-news.example "$CLAIMS/copytrack-en-first-05.eml" >/dev/null 2>&1
+for fmt in mbox json; do
+  run ct export --format $fmt --recipient n.okafor@okafor-design.example --anonymize
+  unlike "$OUT" '[Oo]kafor|OKAFOR' "anonymized $fmt: the name from the dotted address is gone"
+done
+like "$OUT" 'copytrack' "anonymized json still names the agency"
+run ct export --format mbox --recipient editor@visor-news.example --anonymize
+like "$OUT" 'Dear VISOR-NEWS,' "without --anonymize-name the greeting keeps a name no header gives"
+run ct export --format mbox --recipient editor@visor-news.example --anonymize-name VISOR-NEWS
+is "$RC" 0 "export --anonymize-name exits 0 (and implies --anonymize)"
+unlike "$OUT" '[Vv]isor|VISOR|editor@' "--anonymize-name: the name is gone as well as the address"
+like "$OUT" 'Dear Recipient,' "--anonymize-name: the greeting reads Dear Recipient"
 
 like "$("$CT_CLI" help 2>&1)" "import.*--spool" "the usage lists import --spool"
 done_testing

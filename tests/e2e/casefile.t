@@ -93,8 +93,8 @@ show=$(ct show 5106449 2>&1)
 is "$?" 0 "copytroll show 5106449 exits 0"
 note "copytroll show 5106449:" "$show"
 like "$show" '^copytrack case 5106449$' "show: the case title"
-like "$show" 'Same image: +DOUBLE CLAIM: the same image is claimed under case 5103827' \
-  "show: the double claim is spelled out"
+like "$show" 'Same image: +DOUBLE CLAIM: the same image is claimed under case 5103827 \(closed; first notice [0-9]{4}-[0-9]{2}-[0-9]{2}\)' \
+  "show: the double claim is spelled out, with where the other case stands"
 like "$show" 'Amount now: +739\.59 EUR' "show: the amount"
 like "$show" 'Deadline now: +2024-02-14' "show: the deadline"
 
@@ -106,6 +106,8 @@ is "$(printf '%s\n' "$show" | sed -n 's/^ *[0-9]*\. [0-9-]* [0-9:]* UTC  //p' | 
 like "$show" 'Amount stated: +789\.59 EUR \(was 739\.59 EUR\)' "show: the raised amount, with the old one"
 like "$show" 'Deadline stated: +2024-02-12 \(was 2024-01-29\)' "show: the moved deadline, with the old one"
 like "$show" 'Status: +closed' "show: status closed"
+like "$show" 'Same image: +DOUBLE CLAIM: the same image is claimed under case 5106449 \(open; first notice [0-9]{4}-[0-9]{2}-[0-9]{2}\)' \
+  "show: the closed case points at its double claim, still open"
 
 amb=$(ct show 5103827 2>&1)
 is "$?" 2 "show 5103827 without --recipient is ambiguous: exit 2"

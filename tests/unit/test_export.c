@@ -368,6 +368,163 @@ static void test_anonymize_export_set(void **state)
     set_free(s);
 }
 
+
+/* Encoded text is anonymized too: an RFC 2047 name in To and Subject, a
+ * quoted-printable Latin-1 text part, a base64 HTML part, a multipart
+ * prologue; a PDF cannot be cleaned and is replaced by a note.  The
+ * agency's facts (image URL, case id, amount) stay.  Checked on what a
+ * mail reader sees: the result parsed again and every part decoded. */
+static const char anon_mime_raw[] =
+    "From: COPYTRACK <legal@copytrack.com>\n"
+    "To: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@mueller-fotoblog.example>\n"
+    "Subject: =?utf-8?q?Bild_auf_mueller-fotoblog=2Eexample_-_J=C3=BCrgen?=\n"
+    "Message-ID: <x1@copytrack.com>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+    "\n"
+    "prologue for jm@mueller-fotoblog.example\n"
+    "--b1\n"
+    "Content-Type: multipart/alternative; boundary=\"b2\"\n"
+    "\n"
+    "--b2\n"
+    "Content-Type: text/plain; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n"
+    "\n"
+    "Sehr geehrter Herr M=FCller, J=FCrgen,\n"
+    "Fundstelle: https://www.mueller-fotoblog.example/2023/bild/\n"
+    "Bild: https://images.example.net/x.jpg Fall-ID 5103827, 739,59 EUR\n"
+    "--b2\n"
+    "Content-Type: text/html; charset=utf-8\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    /* <p>Sehr geehrter Herr Müller, <a href="https://www.mueller-fotoblog.example/">Jürgen</a></p> */
+    "PHA+U2VociBnZWVocnRlciBIZXJyIE3DvGxsZXIsIDxhIGhyZWY9Imh0dHBzOi8vd3d3Lm11ZWxs\n"
+    "ZXItZm90b2Jsb2cuZXhhbXBsZS8iPkrDvHJnZW48L2E+PC9wPg==\n"
+    "--b2--\n"
+    "--b1\n"
+    "Content-Type: application/pdf; name=\"Rechnung.pdf\"\n"
+    "Content-Disposition: attachment; filename=\"Rechnung =?utf-8?q?J=C3=BCrgen?=.pdf\"\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    "JVBERi0xLjQKJSBKw7xyZ2VuIE3DvGxsZXIK\n"   /* %PDF-1.4\n% Jürgen Müller\n */
+    "--b1--\n";
+
+/* Every header value (decoded) and every leaf part (decoded) of a message. */
+static void anon_collect(GMimeObject *parent, GMimeObject *part, gpointer data)
+{
+    (void)parent;
+    GString *all = data;
+    GMimeHeaderList *hl = g_mime_object_get_header_list(part);
+    for (int i = 0; hl && i < g_mime_header_list_get_count(hl); i++)
+        g_string_append_printf(all, "%s\n", g_mime_header_get_value(
+            g_mime_header_list_get_header_at(hl, i)));
+    if (GMIME_IS_TEXT_PART(part)) {
+        char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+        g_string_append_printf(all, "%s\n", t);
+        g_free(t);
+    } else if (GMIME_IS_PART(part)) {
+        g_string_append(all, "[binary part]\n");
+    }
+}
+
+static GString *anon_decoded(const char *raw, size_t len)
+{
+    GMimeStream *in = g_mime_stream_mem_new_with_buffer(raw, len);
+    GMimeParser *p = g_mime_parser_new_with_stream(in);
+    GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+    assert_non_null(m);
+    GString *all = g_string_new(NULL);
+    anon_collect(NULL, GMIME_OBJECT(m), all);
+    g_mime_message_foreach(m, anon_collect, all);
+    GMimeMultipart *mp = GMIME_MULTIPART(g_mime_message_get_mime_part(m));
+    g_string_append_printf(all, "%s\n", g_mime_multipart_get_prologue(mp));
+    g_object_unref(m);
+    g_object_unref(p);
+    g_object_unref(in);
+    return all;
+}
+
+static void test_anonymize_encoded_message(void **state)
+{
+    (void)state;
+    GString *before = anon_decoded(anon_mime_raw, strlen(anon_mime_raw));
+    assert_non_null(strstr(before->str, "Müller"));   /* the test sees decoded text */
+    assert_non_null(strstr(before->str, "[binary part]"));
+    g_string_free(before, TRUE);
+    for (int crlf = 0; crlf <= 1; crlf++) {
+        GString *raw = g_string_new(NULL);
+        for (const char *p = anon_mime_raw; *p; p++) {
+            if (*p == '\n' && crlf)
+                g_string_append_c(raw, '\r');
+            g_string_append_c(raw, *p);
+        }
+        anonymizer *a = anonymizer_new();
+        anonymizer_add_address(a, "jm@mueller-fotoblog.example", "recipient-1@anonymized.invalid");
+        anonymizer_learn_message(a, raw->str, raw->len, "recipient-1@anonymized.invalid");
+        GString *out = anonymizer_apply_message(a, raw->str, raw->len);
+        GString *seen = anon_decoded(out->str, out->len);
+        const char *t = seen->str;
+        assert_null(strstr(t, "Müller"));
+        assert_null(strstr(t, "Jürgen"));
+        assert_null(strstr(t, "mueller-fotoblog"));
+        assert_null(strstr(t, "jm@"));
+        assert_null(strstr(t, "[binary part]"));
+        assert_non_null(strstr(t, "Sehr geehrter Herr Recipient, Recipient,"));
+        assert_non_null(strstr(t, "https://www.anonymized.invalid/2023/bild/"));
+        assert_non_null(strstr(t, "https://images.example.net/x.jpg Fall-ID 5103827, 739,59 EUR"));
+        assert_non_null(strstr(t, "<a href=\"https://www.anonymized.invalid/\">Recipient</a>"));
+        assert_non_null(strstr(t, "Bild auf anonymized.invalid - Recipient"));
+        assert_non_null(strstr(t, "prologue for recipient-1@anonymized.invalid"));
+        assert_non_null(strstr(t, "[Removed by copytroll export --anonymize, as it cannot be "
+                                  "anonymized: application/pdf part \"Rechnung Recipient.pdf\", "
+                                  "27 bytes, SHA-256 11f1dd9074ecc397fb17e0a1e55368e9c3436d69555bdd9835499ac1a6db098c]"));
+        /* In the bytes too: no encoded copy of the PDF is left behind. */
+        assert_null(strstr(out->str, "JVBERi0"));
+        assert_non_null(strstr(out->str, "From: COPYTRACK <legal@copytrack.com>"));
+        g_string_free(seen, TRUE);
+        g_string_free(out, TRUE);
+        g_string_free(raw, TRUE);
+        anonymizer_free(a);
+    }
+}
+
+/* A dotted local part names a person: the greeting loses the name even
+ * though no header has a display name.  A one-piece local part and
+ * generic pieces ("kontakt", "info") are not names. */
+static void test_anonymize_local_part_names(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "Hello Ms Okafor, N. Okafor's site okafor-design.example.\n"
+        "Erik Berlin: Kontakt, Info.\n";
+    anonymizer *a = anonymizer_new();
+    anonymizer_add_address(a, "n.okafor@okafor-design.example", "r1@anonymized.invalid");
+    anonymizer_add_address(a, "erik@example.net", "r1@anonymized.invalid");
+    anonymizer_add_address(a, "kontakt.info@example.net", "r1@anonymized.invalid");
+    char *out = anonymizer_apply_str(a, text);
+    assert_string_equal(out, "Hello Ms Recipient, N. Recipient's site anonymized.invalid.\n"
+                             "Erik Berlin: Kontakt, Info.\n");
+    g_free(out);
+    anonymizer_free(a);
+}
+
+/* Not MIME at all: the byte-level pass still runs. */
+static void test_anonymize_message_not_mime(void **state)
+{
+    (void)state;
+    static const char junk[] = "no header here, write to jane@example.org\n";
+    anonymizer *a = anonymizer_new();
+    anonymizer_add_address(a, "jane@example.org", "recipient-1@anonymized.invalid");
+    GString *out = anonymizer_apply_message(a, junk, strlen(junk));
+    assert_null(strstr(out->str, "jane@"));
+    assert_null(strstr(out->str, "example.org"));
+    g_string_free(out, TRUE);
+    out = anonymizer_apply_message(a, "", 0);
+    assert_non_null(out);
+    g_string_free(out, TRUE);
+    anonymizer_free(a);
+}
+
 /* ------------------------------------------------------------ helpers */
 
 static void test_file_name_stays_in_its_directory(void **state)
@@ -504,6 +661,9 @@ int main(void)
         cmocka_unit_test(test_mbox_round_trip_through_gmime),
         cmocka_unit_test(test_anonymize_removes_recipient_keeps_agency),
         cmocka_unit_test(test_anonymize_export_set),
+        cmocka_unit_test(test_anonymize_encoded_message),
+        cmocka_unit_test(test_anonymize_message_not_mime),
+        cmocka_unit_test(test_anonymize_local_part_names),
         cmocka_unit_test(test_file_name_stays_in_its_directory),
         cmocka_unit_test(test_match_cases),
         cmocka_unit_test(test_timeline_from_database),
