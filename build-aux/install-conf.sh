@@ -10,8 +10,9 @@
 # MANIFEST records "SHA256  FILE" for every file as installed.  On install
 # a file is written when it is missing, unchanged since the last install
 # (its checksum is the one in MANIFEST) or already identical; a file that
-# was edited is kept, the new version is written beside it as FILE.new and
-# a note says so.  On uninstall a file is removed only when unedited; an
+# was edited (or was there, different, before the first install) is kept,
+# the new version is written beside it as FILE.new and a note says so.  On
+# uninstall a file is removed only when unedited (FILE.new always); an
 # edited one is kept and named.
 set -eu
 
@@ -32,8 +33,11 @@ install)
       if [ "$have" != "$want" ] && [ "$have" != "$(recorded "$f")" ]; then
         install -m 0644 "$src/$f" "$dest/$f.new"
         echo "note: $dest/$f was edited: kept; the new version is $dest/$f.new" >&2
+        # Remember the file even when no install of ours wrote it (it was
+        # there before the first one): "-" matches no checksum, so it stays
+        # "edited", and uninstall still removes the FILE.new beside it.
         old=$(recorded "$f")
-        [ -z "$old" ] || echo "$old  $f" >>"$new_manifest"
+        echo "${old:--}  $f" >>"$new_manifest"
         continue
       fi
     fi

@@ -143,4 +143,17 @@ left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
 is "$left" "./etc/copytroll/copytroll-milter.conf " \
   "uninstall removes everything but the edited configuration"
 like "$(cat "$WORK/make.log")" "copytroll-milter.conf was edited: kept" "uninstall names the file it kept"
+
+# A configuration that was there before the first install (a hand-made one,
+# or one from a package) is kept too, and uninstall leaves nothing beside it.
+D=$WORK/root2
+mkdir -p "$D/etc/copytroll"
+echo "Socket inet:8899@127.0.0.1   # made by hand" >"$D/etc/copytroll/copytroll-milter.conf"
+before=$(sha256sum <"$D/etc/copytroll/copytroll-milter.conf")
+ok "make install over a hand-made configuration" mk install
+is "$(sha256sum <"$D/etc/copytroll/copytroll-milter.conf")" "$before" "the hand-made configuration is kept"
+ok "the shipped one is beside it as .new" test -s "$D/etc/copytroll/copytroll-milter.conf.new"
+ok "make uninstall" mk uninstall
+left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
+is "$left" "./etc/copytroll/copytroll-milter.conf " "uninstall keeps the hand-made file and removes the .new"
 done_testing

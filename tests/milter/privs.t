@@ -3,8 +3,9 @@
 # `UserID nobody`, the milter runs as nobody (real, effective, saved and
 # file-system ids; no supplementary group), its socket has the configured
 # mode and group, a stale socket file is replaced, a socket a live milter
-# listens on is not stolen, the dropped process still records a claim, and
-# a UserID that cannot be applied is fatal.  Needs root; runs in a private
+# listens on is not stolen, the dropped process still records a claim,
+# `UserID user:group` takes the named group, and a UserID that cannot be
+# applied is fatal.  Needs root; runs in a private
 # network namespace.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -111,6 +112,18 @@ is "$(stat -c %i "$SOCK")" "$new_inode" "the live milter keeps its socket"
 
 milter_stop
 is "$MILTER_STATUS" "0" "SIGTERM: the dropped milter exits cleanly"
+
+# UserID user:group: the named group becomes the real, effective and saved gid.
+GROUP_GID=$(getent group "$GROUP" | cut -d: -f3)
+milter_config "$WORK/grp.conf" "unix:$WORK/grp.sock" "$WORK/data/cases.db" \
+  UserID "nobody:$GROUP" StatusFile "$WORK/run/status"
+if milter_start "$WORK/grp.conf"; then
+  is "$(ids Uid)" "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" "UserID nobody:$GROUP: runs as nobody"
+  is "$(ids Gid)" "$GROUP_GID $GROUP_GID $GROUP_GID $GROUP_GID" "UserID nobody:$GROUP: with the group $GROUP"
+  milter_stop
+else
+  tap_result 1 "UserID nobody:$GROUP: the milter starts"
+fi
 
 # Failing to drop is fatal.
 milter_config "$WORK/bad.conf" "unix:$WORK/bad.sock" "$WORK/data/cases.db" \
