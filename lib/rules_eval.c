@@ -29,11 +29,11 @@ typedef struct evalctx {
     const rules_env *env;
     pcre2_match_data *md;
     GString *text;           /* subject + body + pdf, built on first use */
-    guint8 *text_hits;       /* prefilter literals found in text, on first use */
+    guint8 *text_hits;       /* text literals found in text (text_hits()) */
+    bool text_rest;          /* ... pf_rest's too, not only pf_first's */
     GArray *occ;             /* pf_occ of positional literals in text, by literal, start */
     guint32 *occ_first;      /* literal id -> its first entry in occ (count + 1 entries) */
     bool occ_ok;             /* occ is complete and exact */
-    bool bounding;           /* eval_bounded() is ruling a claim out */
     GArray *starts;          /* scratch: where one rule may match */
     guint8 *raw_hits;        /* ... in the raw message */
     guint8 *field_hits;      /* ... in the short values (from_string, field_values) */
@@ -233,25 +233,52 @@ static hit_source source_of(rule_target t)
     }
 }
 
-/* One pass of every literal over one source, on first use. */
-static const guint8 *scan_hits(evalctx *cx, hit_source src)
+static guint8 *new_hits(const pf_matcher *m)
 {
-    const pf_matcher *m = cx->rs->pf;
     guint n = pf_matcher_count(m);
-    guint8 **hits = src == HITS_RAW ? &cx->raw_hits : src == HITS_FIELDS ? &cx->field_hits : &cx->text_hits;
-    if (*hits)
-        return *hits;
-    *hits = g_new0(guint8, n ? n : 1);
-    if (src == HITS_RAW) {
-        pf_matcher_scan(m, cx->v->raw, cx->v->raw ? cx->v->raw_len : 0, *hits, NULL);
-    } else if (src == HITS_FIELDS) {
-        GString *f = field_values(cx);
-        pf_matcher_scan(m, f->str, f->len, *hits, NULL);
-        g_string_free(f, TRUE);
-    } else {
-        pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, *hits, NULL);
+    return g_new0(guint8, n ? n : 1);
+}
+
+/* The text literals in the text, on first use: those of the first pass
+ * (pf_first) only, or all of them. */
+static const guint8 *text_hits(evalctx *cx, bool all)
+{
+    const struct ruleset *rs = cx->rs;
+    const GString *t = full_text(cx);
+    if (!cx->text_hits) {
+        cx->text_hits = new_hits(rs->pf_text);
+        pf_matcher_scan(rs->pf_first, t->str, t->len, cx->text_hits, NULL);
     }
-    return *hits;
+    if (all && !cx->text_rest) {
+        pf_matcher_scan(rs->pf_rest, t->str, t->len, cx->text_hits + pf_matcher_count(rs->pf_first), NULL);
+        cx->text_rest = true;
+    }
+    return cx->text_hits;
+}
+
+/* The hits a rule's gate reads, each source scanned on first use.  A text
+ * rule of the first pass has only ids of pf_first. */
+static const guint8 *gate_hits(evalctx *cx, const rule *r)
+{
+    switch (source_of(r->target)) {
+    case HITS_TEXT:
+        return text_hits(cx, !(r->verdict && !r->pooled));
+    case HITS_RAW:
+        if (!cx->raw_hits) {
+            cx->raw_hits = new_hits(cx->rs->pf_text);
+            rules_pf_scan_text(cx->rs, cx->v->raw, cx->v->raw ? cx->v->raw_len : 0, cx->raw_hits);
+        }
+        return cx->raw_hits;
+    case HITS_FIELDS:
+        break;
+    }
+    if (!cx->field_hits) {
+        cx->field_hits = new_hits(cx->rs->pf_fields);
+        GString *f = field_values(cx);
+        pf_matcher_scan(cx->rs->pf_fields, f->str, f->len, cx->field_hits, NULL);
+        g_string_free(f, TRUE);
+    }
+    return cx->field_hits;
 }
 
 /* Where the positional literals occur in the text: a second pass, made
@@ -262,19 +289,20 @@ static void scan_occurrences(evalctx *cx)
     if (cx->occ)
         return;
     cx->occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
-    guint8 *scratch = g_new0(guint8, pf_matcher_count(cx->rs->pf) + 1);
-    cx->occ_ok = pf_matcher_scan(cx->rs->pf, full_text(cx)->str, full_text(cx)->len, scratch, cx->occ);
+    const pf_matcher *m = cx->rs->pf_pos;
+    guint8 *scratch = g_new0(guint8, pf_matcher_count(m) + 1);
+    cx->occ_ok = pf_matcher_scan(m, full_text(cx)->str, full_text(cx)->len, scratch, cx->occ);
     g_free(scratch);
-    index_occ(cx, pf_matcher_count(cx->rs->pf));
+    index_occ(cx, pf_matcher_count(m));
 }
 
 /* Could the rule match at all?  False only when the prefilter proves it
  * cannot (a required literal is absent, or one of every branch's). */
 static bool rule_may_match(evalctx *cx, const rule *r)
 {
-    if (!cx->rs->pf || (!r->pf && !r->pf_prefix && !r->pf_branches))
+    if (!cx->rs->pf_text || (!r->pf && !r->pf_prefix && !r->pf_branches))
         return true;
-    const guint8 *hits = scan_hits(cx, source_of(r->target));
+    const guint8 *hits = gate_hits(cx, r);
     if (r->pf && !pf_clauses_hold(r->pf, hits))
         return false;
     if (!r->pf_branches)
@@ -286,12 +314,12 @@ static bool rule_may_match(evalctx *cx, const rule *r)
 }
 
 /* Where a text rule with a known prefix may match, ascending; NULL = try
- * everywhere (no prefix, or the occurrence list is not exact).  Not while
- * eval_bounded() rules a claim out: it runs a few rules per message, and
- * on the ham corpus the occurrence pass costs more than it saves them. */
+ * everywhere (no prefix, or the occurrence list is not exact).  The
+ * occurrences come from an automaton of the prefix strings only
+ * (rs->pf_pos), one pass on first use. */
 static const GArray *rule_starts(evalctx *cx, const rule *r)
 {
-    if (!cx->rs->pf || !r->pf_prefix || cx->bounding)
+    if (!cx->rs->pf_pos || !r->pf_prefix)
         return NULL;
     scan_occurrences(cx);
     if (!cx->occ_ok)
@@ -617,8 +645,10 @@ static bool claim_reachable(evalctx *cx)
 
 /* Evaluate the rules the verdict depends on only as far as needed to know
  * that the message cannot be a claim: first the prefilter's verdict on
- * every rule (no pattern runs), then the rules that can raise a score,
- * until the bound falls below the threshold.  Returns false when it does
+ * every rule but the pooled ones (no pattern runs; the text scanned for
+ * the first-pass literals only), then on the pooled ones, then the rules
+ * that can raise a score or lower one (rules_lazy.c, raise_order), until
+ * the bound falls below the threshold.  Returns false when it does
  * (fired[] then holds the rules run so far and the metas already decided);
  * true when the message may be a claim, after running every rule the
  * verdict depends on, exactly as without the bound. */
@@ -634,13 +664,25 @@ static bool eval_bounded(evalctx *cx)
         const rule *r = g_ptr_array_index(rs->rules, i);
         if (!r->verdict || r->target == TGT_META)
             continue;
-        if (rule_may_match(cx, r))
+        if (r->pooled && rs->pf_text)
+            set_state(cx, i, RULE_MAYBE);   /* gated below, only if needed */
+        else if (rule_may_match(cx, r))
             set_state(cx, i, RULE_MAYBE);
         else
             cx->done[i] = true;
     }
     bool reachable = claim_reachable(cx);
-    cx->bounding = true;
+    /* The pooled rules only add to the pool, and a claim needs an agency's
+     * own score: mail that none of the agencies' rules can match stops
+     * above, before the pooled rules' literals are looked for. */
+    for (guint i = 0; reachable && rs->pf_text && i < n; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (r->pooled && !rule_may_match(cx, r)) {
+            set_state(cx, i, RULE_NO);
+            cx->done[i] = true;
+        }
+    }
+    reachable = reachable && claim_reachable(cx);
     for (guint k = 0; reachable && k < rs->raise_order->len; k++) {
         guint i = g_array_index(rs->raise_order, guint, k);
         if (cx->done[i])
@@ -651,7 +693,6 @@ static bool eval_bounded(evalctx *cx)
          * "!" in a meta. */
         reachable = claim_reachable(cx);
     }
-    cx->bounding = false;
     if (!reachable) {
         for (guint i = 0; i < n; i++)
             if (((const rule *)g_ptr_array_index(rs->rules, i))->target == TGT_META)

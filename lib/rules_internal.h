@@ -53,7 +53,7 @@ typedef struct rule {
     GPtrArray *pf_branch_text; /* per-branch clauses as extracted (load time only) */
     GPtrArray *pf_branches; /* GArray per branch, as pf; one must hold; NULL = none */
     GPtrArray *pf_prefix_text; /* what every match starts with (load time only) */
-    GArray *pf_prefix;    /* those literals' ids, sorted; NULL = try everywhere */
+    GArray *pf_prefix;    /* those literals' ids in pf_pos, sorted; NULL = try everywhere */
     pcre2_code *re_anchored; /* re compiled PCRE2_ANCHORED (JIT), with pf_prefix */
     unsigned fields;      /* bit per rule_field it captures */
     GArray *meta;         /* meta_step, metas only */
@@ -63,6 +63,10 @@ typedef struct rule {
     bool verdict;         /* the verdict depends on it (rules_lazy.c) */
     bool raises;          /* firing can raise a score: score > 0, or read by
                            * a meta with score > 0 (rules_lazy.c) */
+    bool read_by_meta;    /* an operand of a meta the verdict depends on */
+    bool pooled;          /* a shared text rule no such meta reads: it adds
+                           * to the pool only, so it cannot make a claim
+                           * unless an agency's own rules fire (rules_lazy.c) */
 } rule;
 
 struct ruleset {
@@ -73,7 +77,18 @@ struct ruleset {
     GHashTable *rule_index;   /* name -> index+1 (GUINT_TO_POINTER) */
     GPtrArray *shorteners, *filehosts, *risky_ext;  /* char*, lower case */
     pcre2_match_context *mctx; /* match and depth limits, JIT stack, read-only */
-    pf_matcher *pf;           /* NULL = prefilter off (COPYTROLL_NO_PREFILTER) */
+    /* The prefilter (NULL = off, COPYTROLL_NO_PREFILTER): literal ids in
+     * two spaces.  Text rules' (text, body, raw body, PDF) are ids of
+     * pf_text, a registry that is never scanned itself: the rules that
+     * are not pooled have ids 0 .. first-1, scanned by pf_first; the
+     * others add first .. count-1, scanned by pf_rest (local ids + first).
+     * Short-value rules' are ids of pf_fields. */
+    pf_matcher *pf_text;
+    pf_matcher *pf_first, *pf_rest;
+    pf_matcher *pf_fields;
+    pf_matcher *pf_pos;       /* the text rules' prefix strings (pf_prefix ids),
+                               * positional: where anchored rules may start;
+                               * NULL when no rule is anchored */
     unsigned pf_filtered;     /* rules gated by the prefilter */
     unsigned pf_always;       /* pattern rules that always run */
     unsigned pf_anchored;     /* text rules tried only where their prefix occurs */
@@ -96,6 +111,13 @@ void rules_lazy_build(struct ruleset *rs);
 /* Targets whose rules the prefilter gates: all but metas (rules_eval.c
  * looks for short-value rules' literals in all short values at once). */
 bool rules_target_prefiltered(rule_target t);
+/* rules_lazy.c: targets read from a long text (text, body, raw body, PDF)
+ * rather than from a short value (subject, addresses, headers, URLs,
+ * attachment names). */
+bool rules_target_is_text(rule_target t);
+/* rules_load.c: every text-space literal in s (both automata): hits[id] = 1,
+ * hits zeroed by the caller, pf_matcher_count(rs->pf_text) bytes. */
+void rules_pf_scan_text(const struct ruleset *rs, const char *s, size_t len, guint8 *hits);
 
 /* rules_meta.c: compile "A && !(B || C)" into steps; false + *why on error. */
 bool rules_meta_compile(struct ruleset *rs, const char *expr, GArray *steps, char **why);

@@ -1,4 +1,5 @@
-/* Which rules the verdict depends on.  Whether a message is a claim, and
+/* Which rules the verdict depends on, which rules are pooled, and the
+ * order in which eval_bounded() tries them.  Whether a message is a claim, and
  * its score, depend only on the scores of the fired rules (decide() in
  * rules_eval.c adds them up per agency and in the shared pool), and a meta
  * rule reads whether its operands fired.  A rule with score 0 that no
@@ -10,13 +11,17 @@
  * firing can raise a score (score > 0, or read by a meta that can):
  * rules_eval.c runs those first, in raise_order, until the message cannot
  * reach the threshold any more.  Derived from the rules themselves, never
- * from their names.  COPYTROLL_NO_LAZY=1 in the environment at load time
- * runs every rule on every message (to compare, see
- * tests/corpus/prefilter.t).
+ * from their names.  A shared text rule (no agency) that no such meta reads
+ * is "pooled": it adds to the pool only, so on its own it can never make
+ * a message a claim (rules_load.c looks for its literals in a second
+ * pass, after the first has found some agency's).
+ * COPYTROLL_NO_LAZY=1 in the environment at load time runs every rule on
+ * every message (to compare, see tests/corpus/prefilter.t).
  * If decide() ever reads more than the scores for a non-claim, change
  * counts_by_itself() with it. */
 #include "rules_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,18 +39,30 @@ static bool counts_by_itself(const rule *r)
 }
 
 /* The order in which eval_bounded() (rules_eval.c) runs the rules that can
- * raise a score, to rule out a claim with as little work as possible:
+ * change the bound, to rule out a claim with as little work as possible:
  * first the ones on short values (subject, addresses, headers, URLs,
  * attachment names), then the agencies' text rules (a claim needs an
- * agency), then the shared ones; within a group the highest scores
- * first (the biggest unknowns of the bound), then load order. */
+ * agency), then the shared ones with a negative score (one that fires
+ * lowers the bound by its whole score: on a long text that can save many
+ * of the shared rules that follow), then the other shared ones; within a
+ * group the biggest scores first (the biggest unknowns of the bound),
+ * then load order. */
 static unsigned raise_group(const rule *r)
 {
-    switch (r->target) {
-    case TGT_TEXT: case TGT_BODY: case TGT_RAWBODY: case TGT_PDF:
-        return r->agency >= 0 ? 1 : 2;
-    default:
+    if (!rules_target_is_text(r->target))
         return 0;
+    if (r->agency >= 0)
+        return 1;
+    return r->score < 0 ? 2 : 3;
+}
+
+bool rules_target_is_text(rule_target t)
+{
+    switch (t) {
+    case TGT_TEXT: case TGT_BODY: case TGT_RAWBODY: case TGT_PDF:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -57,8 +74,9 @@ static gint by_group_then_score(gconstpointer a, gconstpointer b, gpointer data)
     unsigned ga = raise_group(ra), gb = raise_group(rb);
     if (ga != gb)
         return ga < gb ? -1 : 1;
+    /* The biggest unknowns first: the highest scores, the lowest. */
     if (ra->score != rb->score)
-        return ra->score > rb->score ? -1 : 1;
+        return (fabs(ra->score) > fabs(rb->score)) ? -1 : 1;
     return ia < ib ? -1 : ia > ib;
 }
 
@@ -69,7 +87,7 @@ static void build_raise_order(struct ruleset *rs)
     g_array_set_size(rs->raise_order, 0);
     for (guint i = 0; i < rs->rules->len; i++) {
         const rule *r = g_ptr_array_index(rs->rules, i);
-        if (r->verdict && r->raises && r->target != TGT_META)
+        if (r->verdict && (r->raises || r->score < 0) && r->target != TGT_META)
             g_array_append_val(rs->raise_order, i);
     }
     g_array_sort_with_data(rs->raise_order, by_group_then_score, rs);
@@ -91,7 +109,12 @@ void rules_lazy_build(struct ruleset *rs)
             operand->verdict = true;
             /* Whether through "!" or not: its outcome decides the meta's. */
             operand->raises = operand->raises || r->raises;
+            operand->read_by_meta = true;
         }
+    }
+    for (guint i = 0; i < rs->rules->len; i++) {
+        rule *r = g_ptr_array_index(rs->rules, i);
+        r->pooled = r->verdict && r->agency < 0 && !r->read_by_meta && rules_target_is_text(r->target);
     }
     rs->claim_only = 0;
     if (!rs->verdict_metas)

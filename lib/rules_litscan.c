@@ -246,6 +246,10 @@ static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, boo
 {
     const pf_matcher *m = st->m;
     const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
+    const guint8 *cls = m->cls;
+    const guint16 *d16 = m->delta16;
+    const guint32 *d32 = m->delta;
+    const size_t ncls = m->nclasses;
     size_t back = 3 * m->maxlen, stretch = len / LANES;
     const guchar *p[LANES], *end[LANES];
     guint32 s[LANES];
@@ -254,17 +258,31 @@ static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, boo
         end[j] = j == LANES - 1 ? text + len : text + (j + 1) * stretch;
         s[j] = 0;
     }
-    for (;;) {
-        bool all = true;
-        for (unsigned j = 0; j < LANES; j++)
-            all = all && p[j] < end[j];
-        if (!all)
-            break;
-        for (unsigned j = 0; j < LANES; j++) {
-            guint32 e = step(st, s[j], &p[j], end[j], narrow);
-            s[j] = e & ~flag;
-            if (G_UNLIKELY(e & flag))
-                mark(st, s[j], 0);
+    /* Rounds of steps in which every lane has a byte left, with no bounds
+     * check per lane.  A folded character takes a lane more than one byte
+     * ahead: the round ends there and the next one is counted again. */
+    for (bool resync = true; resync;) {
+        size_t common = (size_t)(end[0] - p[0]);
+        for (unsigned j = 1; j < LANES; j++)
+            common = MIN(common, (size_t)(end[j] - p[j]));
+        resync = false;
+        for (size_t k = 0; k < common && !resync; k++) {
+            for (unsigned j = 0; j < LANES; j++) {
+                guint c = cls[*p[j]];
+                guint32 e;
+                if (G_UNLIKELY(c == CLS_SPECIAL)) {
+                    const guchar *before = p[j];
+                    e = step(st, s[j], &p[j], end[j], narrow);
+                    resync = resync || p[j] - before > 1;
+                } else {
+                    size_t at = (size_t)s[j] * ncls + c;
+                    e = narrow ? d16[at] : d32[at];
+                    p[j]++;
+                }
+                s[j] = e & ~flag;
+                if (G_UNLIKELY(e & flag))
+                    mark(st, s[j], 0);
+            }
         }
     }
     for (unsigned j = 0; j < LANES; j++)
@@ -282,7 +300,7 @@ bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *
     if (!m->built || !text)
         return st.complete;
     /* Lanes only pay off on long texts, and report no positions. */
-    bool lanes = !occ && len >= 4096 && len / LANES > 3 * m->maxlen;
+    bool lanes = !occ && len >= 512 && len / LANES > 3 * m->maxlen;
     if (m->delta16) {
         if (lanes)
             scan_lanes(&st, (const guchar *)text, len, true);
@@ -295,6 +313,15 @@ bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *
             scan_loop(&st, (const guchar *)text, len, false);
     }
     return st.complete;
+}
+
+pf_matcher *pf_matcher_range(const pf_matcher *m, guint from, guint to)
+{
+    pf_matcher *sub = pf_matcher_new();
+    for (guint i = from; i < to && i < m->lits->len; i++)
+        pf_matcher_add(sub, g_ptr_array_index(m->lits, i));
+    pf_matcher_build(sub);
+    return sub;
 }
 
 void pf_matcher_free(pf_matcher *m)

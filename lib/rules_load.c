@@ -128,7 +128,11 @@ void rules_unref(ruleset *rs)
     g_ptr_array_unref(rs->filehosts);
     g_ptr_array_unref(rs->risky_ext);
     pcre2_match_context_free(rs->mctx);
-    pf_matcher_free(rs->pf);
+    pf_matcher_free(rs->pf_text);
+    pf_matcher_free(rs->pf_first);
+    pf_matcher_free(rs->pf_rest);
+    pf_matcher_free(rs->pf_fields);
+    pf_matcher_free(rs->pf_pos);
     if (rs->verdict_metas)
         g_array_unref(rs->verdict_metas);
     if (rs->raise_order)
@@ -631,11 +635,45 @@ static void add_header_name(GPtrArray *names, const char *name)
     g_ptr_array_add(names, g_strdup(name));
 }
 
-/* Literal strings → ids of one automaton shared by every rule. */
+/* One rule's literals → ids in m (clauses) and rs->pf_pos (prefixes),
+ * its prefilter counted in rs. */
+static void rule_prefilter_build(struct ruleset *rs, pf_matcher *m, rule *r)
+{
+    /* Per-branch literals cost load time: only where every message pays. */
+    if (m && r->verdict && r->pf_pattern)
+        r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false);
+    bool anchored = m && r->pf_prefix_text && r->re_anchored && r->target == TGT_TEXT;
+    if (anchored) {
+        if (!rs->pf_pos)
+            rs->pf_pos = pf_matcher_new();
+        prefix_build(rs->pf_pos, r);
+        rs->pf_anchored++;
+    }
+    if (m && (r->pf_text || r->pf_branch_text) && rules_target_prefiltered(r->target)) {
+        clauses_build(m, r);
+        rs->pf_filtered++;
+    } else {
+        rs->pf_always++;
+    }
+    drop_load_time(r, anchored);
+}
+
+/* Does eval_bounded() gate this text rule in its first pass? */
+static bool first_pass(const rule *r)
+{
+    return r->verdict && !r->pooled;
+}
+
+/* Literal strings → ids, and the automata that look for them (see struct
+ * ruleset).  The text rules that are not pooled get the first ids, so
+ * that the automaton of their literals alone (pf_first) can rule most
+ * mail out: mail without any of them cannot become a claim, and the rest
+ * of the text literals are then never looked for. */
 void rules_prefilter_build(struct ruleset *rs)
 {
     bool off = prefilter_disabled();
-    pf_matcher *m = off ? NULL : pf_matcher_new();
+    pf_matcher *text = off ? NULL : pf_matcher_new();
+    pf_matcher *fields = off ? NULL : pf_matcher_new();
     rs->pf_filtered = rs->pf_always = rs->pf_anchored = 0;
     if (!rs->rule_headers)
         rs->rule_headers = g_ptr_array_new_with_free_func(g_free);
@@ -643,38 +681,46 @@ void rules_prefilter_build(struct ruleset *rs)
         rule *r = g_ptr_array_index(rs->rules, i);
         if (r->target == TGT_HEADER)
             add_header_name(rs->rule_headers, r->header_name);
-        if (!r->re)
-            continue;
-        /* Per-branch literals cost load time: only where every message pays. */
-        if (m && r->verdict && r->pf_pattern)
-            r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false);
-        bool anchored = m && r->pf_prefix_text && r->re_anchored && r->target == TGT_TEXT;
-        if (anchored) {
-            prefix_build(m, r);
-            rs->pf_anchored++;
-        }
-        if (m && (r->pf_text || r->pf_branch_text) && rules_target_prefiltered(r->target)) {
-            clauses_build(m, r);
-            rs->pf_filtered++;
-        } else {
-            rs->pf_always++;
-        }
-        drop_load_time(r, anchored);
+        if (r->re && !rules_target_is_text(r->target))
+            rule_prefilter_build(rs, fields, r);
+        else if (r->re && first_pass(r))
+            rule_prefilter_build(rs, text, r);
     }
-    if (m)
-        pf_matcher_build(m);
-    rs->pf = m;
+    guint first = text ? pf_matcher_count(text) : 0;
+    for (guint i = 0; i < rs->rules->len; i++) {
+        rule *r = g_ptr_array_index(rs->rules, i);
+        if (r->re && rules_target_is_text(r->target) && !first_pass(r))
+            rule_prefilter_build(rs, text, r);
+    }
+    if (text) {
+        rs->pf_first = pf_matcher_range(text, 0, first);
+        rs->pf_rest = pf_matcher_range(text, first, pf_matcher_count(text));
+        pf_matcher_build(fields);
+    }
+    if (rs->pf_pos)
+        pf_matcher_build(rs->pf_pos);
+    rs->pf_text = text;
+    rs->pf_fields = fields;
+}
+
+void rules_pf_scan_text(const struct ruleset *rs, const char *s, size_t len, guint8 *hits)
+{
+    if (!rs->pf_text)
+        return;
+    pf_matcher_scan(rs->pf_first, s, len, hits, NULL);
+    pf_matcher_scan(rs->pf_rest, s, len, hits + pf_matcher_count(rs->pf_first), NULL);
 }
 
 void rules_prefilter_stats(const ruleset *rs, rules_pf_stats *out)
 {
     *out = (rules_pf_stats){
-        .enabled = rs->pf != NULL,
+        .enabled = rs->pf_text != NULL,
         .filtered = rs->pf_filtered,
         .always = rs->pf_always,
         .anchored = rs->pf_anchored,
-        .literals = rs->pf ? pf_matcher_count(rs->pf) : 0,
-        .bytes = rs->pf ? pf_matcher_bytes(rs->pf) : 0,
+        .literals = rs->pf_text ? pf_matcher_count(rs->pf_text) + pf_matcher_count(rs->pf_fields) : 0,
+        .bytes = rs->pf_text ? pf_matcher_bytes(rs->pf_first) + pf_matcher_bytes(rs->pf_rest) +
+                                   pf_matcher_bytes(rs->pf_fields) : 0,
         .lazy = rs->lazy,
         .claim_only = rs->claim_only,
     };

@@ -83,6 +83,10 @@ typedef struct pf_occ {
  * are right either way. */
 bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *hits, GArray *occ);
 void pf_matcher_free(pf_matcher *m);
+/* A new, built matcher of m's literals from .. to-1 (m itself need not be
+ * built), as ids 0 .. to-from-1, none positional: scan it with hits +
+ * from to get m's ids.  Free it with pf_matcher_free(). */
+pf_matcher *pf_matcher_range(const pf_matcher *m, guint from, guint to);
 
 /* A rule's compiled clauses: a flat array of guint, [n, id1..idn, n, ...].
  * True when every clause has a hit. */

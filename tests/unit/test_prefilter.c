@@ -279,6 +279,54 @@ static void wide_table_scans_alike(void **state)
     pf_matcher_free(small);
 }
 
+/* Long texts are scanned in lanes side by side, without positions; with an
+ * occurrence list, in one pass.  Both must find the same literals: random
+ * texts of every length around the lane threshold, with folded characters
+ * (which take a lane two or three bytes on) and literals anywhere,
+ * lane boundaries included. */
+static void lanes_find_what_one_pass_finds(void **state)
+{
+    (void)state;
+    static const char *const lits[] = {"kiss", "ask", "sss", "abcab", "zebra", "link", "bkb"};
+    static const char *const pieces[] = {"a", "b", "c", "k", "s", "z", "e", "r", " ", "\xE2\x84\xAA",
+                                         "\xC5\xBF", "\xE2\x80\x99", "\xE2", "\xC5", "K", "S", "i", "n", "l"};
+    pf_matcher *m = pf_matcher_new();
+    for (unsigned i = 0; i < G_N_ELEMENTS(lits); i++)
+        pf_matcher_add(m, lits[i]);
+    pf_matcher_build(m);
+    /* The same literals from 2 on, as a range of ids: hits + 2 in m's ids. */
+    pf_matcher *tail = pf_matcher_range(m, 2, pf_matcher_count(m));
+    assert_int_equal(pf_matcher_count(tail), G_N_ELEMENTS(lits) - 2);
+    GRand *rnd = g_rand_new_with_seed(20261129);
+    GArray *occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
+    unsigned found = 0;
+    for (unsigned round = 0; round < 400; round++) {
+        GString *t = g_string_new(NULL);
+        size_t want = (size_t)g_rand_int_range(rnd, 1, 6000);
+        while (t->len < want)
+            g_string_append(t, pieces[g_rand_int_range(rnd, 0, G_N_ELEMENTS(pieces))]);
+        guint8 lanes[G_N_ELEMENTS(lits)] = {0}, one[G_N_ELEMENTS(lits)] = {0}, ranged[G_N_ELEMENTS(lits)] = {0};
+        pf_matcher_scan(m, t->str, t->len, lanes, NULL);
+        g_array_set_size(occ, 0);
+        pf_matcher_scan(m, t->str, t->len, one, occ);
+        pf_matcher_scan(tail, t->str, t->len, ranged + 2, NULL);
+        for (unsigned i = 0; i < G_N_ELEMENTS(lits); i++) {
+            if (lanes[i] != one[i])
+                fail_msg("length %zu: \"%s\" %s with lanes, %s in one pass", t->len, lits[i],
+                         lanes[i] ? "found" : "missed", one[i] ? "found" : "missed");
+            if (i >= 2 && ranged[i] != one[i])
+                fail_msg("length %zu: \"%s\" differs in the range matcher", t->len, lits[i]);
+            found += lanes[i];
+        }
+        g_string_free(t, TRUE);
+    }
+    assert_true(found > 400);   /* the texts did hold literals */
+    g_array_unref(occ);
+    g_rand_free(rnd);
+    pf_matcher_free(tail);
+    pf_matcher_free(m);
+}
+
 /* The scanner's folding must be PCRE2's caseless matching for ASCII: the
  * only non-ASCII code points that caselessly match an ASCII character are
  * U+017F and U+212A, and within ASCII only letters pair up. */
@@ -396,16 +444,19 @@ static void ruleset_uses_it(void **state)
 }
 
 /* Every gated rule whose pattern matches s has its literals in s. */
-static void check_sound(const ruleset *rs, pcre2_match_data *md, guint8 *hits, const char *s, const char *where,
+static void check_sound(const ruleset *rs, pcre2_match_data *md, const char *s, const char *where,
                         unsigned *checked, unsigned *branched)
 {
     size_t len = strlen(s);
-    memset(hits, 0, pf_matcher_count(rs->pf));
-    pf_matcher_scan(rs->pf, s, len, hits, NULL);
+    guint8 *text = g_new0(guint8, pf_matcher_count(rs->pf_text) + 1);
+    guint8 *fields = g_new0(guint8, pf_matcher_count(rs->pf_fields) + 1);
+    rules_pf_scan_text(rs, s, len, text);
+    pf_matcher_scan(rs->pf_fields, s, len, fields, NULL);
     for (guint i = 0; i < rs->rules->len; i++) {
         const rule *r = g_ptr_array_index(rs->rules, i);
         if ((!r->pf && !r->pf_branches) || r->target == TGT_RAWBODY)
             continue;
+        const guint8 *hits = rules_target_is_text(r->target) ? text : fields;
         if (pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, md, rs->mctx) < 0)
             continue;
         (*checked)++;
@@ -418,6 +469,8 @@ static void check_sound(const ruleset *rs, pcre2_match_data *md, guint8 *hits, c
             fail_msg("%s matches %s but no branch's literals are all there", r->name, where);
         *branched += r->pf_branches != NULL;
     }
+    g_free(text);
+    g_free(fields);
 }
 
 /* Soundness on the real rules and real notices: whenever a gated rule's
@@ -441,7 +494,6 @@ static void shipped_rules_are_sound(void **state)
     msgview_limits lim;
     msgview_limits_default(&lim);
     pcre2_match_data *md = pcre2_match_data_create(32, NULL);
-    guint8 *hits = g_new0(guint8, pf_matcher_count(rs->pf));
     unsigned checked = 0, branched = 0, short_checked = 0, ignored = 0;
     const char *n;
     while ((n = g_dir_read_name(d))) {
@@ -451,7 +503,7 @@ static void shipped_rules_are_sound(void **state)
             msgview *v = msgview_new(raw, len, &lim);
             GString *t = g_string_new(v->subject);
             g_string_append_printf(t, "\n%s\n%s", v->body_text->str, v->pdf_text->str);
-            check_sound(rs, md, hits, t->str, n, &checked, &branched);
+            check_sound(rs, md, t->str, n, &checked, &branched);
             GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
             g_ptr_array_add(values, g_strdup_printf("%s <%s>", v->from.name ? v->from.name : "",
                                                     v->from.addr ? v->from.addr : ""));
@@ -463,7 +515,7 @@ static void shipped_rules_are_sound(void **state)
                 g_ptr_array_add(values, g_strdup(((const mv_header *)g_ptr_array_index(v->headers, i))->value));
             for (guint i = 0; i < values->len; i++) {
                 char *where = g_strdup_printf("%s (%s)", n, (char *)g_ptr_array_index(values, i));
-                check_sound(rs, md, hits, g_ptr_array_index(values, i), where, &short_checked, &ignored);
+                check_sound(rs, md, g_ptr_array_index(values, i), where, &short_checked, &ignored);
                 g_free(where);
             }
             g_ptr_array_unref(values);
@@ -477,7 +529,6 @@ static void shipped_rules_are_sound(void **state)
     assert_true(checked > 100);
     assert_true(branched > 20);
     assert_true(short_checked > 100);
-    g_free(hits);
     pcre2_match_data_free(md);
     rules_unref(rs);
 }
@@ -491,6 +542,7 @@ int main(void)
         cmocka_unit_test(scanner_finds_overlaps_and_folds),
         cmocka_unit_test(extracts_branches),
         cmocka_unit_test(wide_table_scans_alike),
+        cmocka_unit_test(lanes_find_what_one_pass_finds),
         cmocka_unit_test(folding_agrees_with_pcre2),
         cmocka_unit_test(ruleset_uses_it),
         cmocka_unit_test(shipped_rules_are_sound),

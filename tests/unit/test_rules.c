@@ -330,6 +330,50 @@ static void lazy_extraction(void **state)
  * does not run (and is not listed), a negated operand of a scoring meta
  * does.  The verdict is the same either way; COPYTROLL_NO_LAZY=1 runs
  * every rule and gives the exact score. */
+/* A shared rule no meta reads ("pooled") only adds to the pool: when no
+ * agency's own rule can match, it is not even looked at; once one can, it
+ * counts as before.  A shared rule a meta reads is not pooled. */
+static void pooled_rules_wait_for_an_agency(void **state)
+{
+    (void)state;
+    const char *text = "agency x\n"
+                       "rule X_NAME body /acme/\n  agency x\n  score 1\n"
+                       "rule GEN_PAY body /pay (?:now|today)/\n  score 4\n"
+                       "rule GEN_LAWYER body /lawyer/\n  score 0\n"
+                       "meta X_THREAT GEN_LAWYER && X_NAME\n  agency x\n  score 4\n";
+    static const struct {
+        const char *body;
+        ct_verdict verdict;
+        double score, score_all;
+        bool pay, pay_all;          /* GEN_PAY listed */
+    } cases[] = {
+        {"please pay now", CT_VERDICT_NONE, 0, 4, false, true},
+        {"acme: please pay today", CT_VERDICT_CLAIM, 5, 5, true, true},
+        {"acme's lawyer", CT_VERDICT_CLAIM, 5, 5, false, false},
+        {"a lawyer: pay now", CT_VERDICT_NONE, 0, 4, false, true},
+    };
+    for (int all = 0; all < 2; all++) {
+        if (all)
+            g_setenv("COPYTROLL_NO_LAZY", "1", TRUE);
+        ruleset *rs = load(text, NULL);
+        assert_non_null(rs);
+        for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+            msgview *v = testutil_view("a@b.example", "x", cases[i].body);
+            verdict *out = rules_eval(rs, v, NULL);
+            assert_int_equal(out->verdict, cases[i].verdict);
+            double want = all ? cases[i].score_all : cases[i].score;
+            if (out->score < want - 0.01 || out->score > want + 0.01)
+                fail_msg("case %u (%s): score %.2f, expected %.2f", i, all ? "every rule" : "bounded",
+                         out->score, want);
+            assert_int_equal(has_rule(out, "GEN_PAY"), all ? cases[i].pay_all : cases[i].pay);
+            verdict_free(out);
+            testutil_view_free(v);
+        }
+        rules_unref(rs);
+    }
+    g_unsetenv("COPYTROLL_NO_LAZY");
+}
+
 static void bound_stops_early(void **state)
 {
     (void)state;
@@ -460,6 +504,7 @@ int main(void)
         cmocka_unit_test(match_limit_counts),
         cmocka_unit_test(lazy_extraction),
         cmocka_unit_test(bound_stops_early),
+        cmocka_unit_test(pooled_rules_wait_for_an_agency),
         cmocka_unit_test(load_errors),
         cmocka_unit_test(load_dir_in_name_order),
         cmocka_unit_test(shipped_rules_load),
