@@ -81,7 +81,7 @@ DEB_PKGS = build-essential pkg-config libmilter-dev libgmime-3.0-dev \
            libpcre2-dev libsqlite3-dev libcmocka-dev libglib2.0-dev \
            libpoppler-glib-dev \
            postfix miltertest sqlite3 iproute2 util-linux perl clang \
-           libclang-rt-14-dev groff man-db systemd
+           libclang-rt-14-dev groff man-db systemd sendmail-cf
 
 deps:
 	@sh tests/lib/install-deps.sh $(DEB_PKGS)
