@@ -73,11 +73,25 @@ static void capture_clear(capture *c)
             g_ptr_array_unref(c->urls[i]);
 }
 
+void rules_jit_once(const rule *r)
+{
+    /* The once-flag is the one field of a loaded rule that changes. */
+    gsize *done = (gsize *)&r->jit_done;
+    if (g_once_init_enter(done)) {
+        if (r->re)
+            pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+        if (r->re_anchored)
+            pcre2_jit_compile(r->re_anchored, PCRE2_JIT_COMPLETE);
+        g_once_init_leave(done, 1);
+    }
+}
+
 /* The leftmost match: every start position in turn, or only the given ones
  * (anchored, ascending) when the prefilter knows every match starts at one
  * of them, which finds the same match. */
 static int first_match(evalctx *cx, const rule *r, const char *s, size_t len, const GArray *starts)
 {
+    rules_jit_once(r);
     if (!starts)
         return pcre2_match(r->re, (PCRE2_SPTR)s, len, 0, 0, cx->md, cx->rs->mctx);
     int rc = PCRE2_ERROR_NOMATCH;

@@ -55,6 +55,7 @@ typedef struct rule {
     GPtrArray *pf_prefix_text; /* what every match starts with (load time only) */
     GArray *pf_prefix;    /* those literals' ids in pf_pos, sorted; NULL = try everywhere */
     pcre2_code *re_anchored; /* re compiled PCRE2_ANCHORED (JIT), with pf_prefix */
+    gsize jit_done;       /* re and re_anchored JIT-compiled (rules_jit_once) */
     unsigned fields;      /* bit per rule_field it captures */
     GArray *meta;         /* meta_step, metas only */
     double score;
@@ -129,6 +130,11 @@ enum { RULE_NO = 0, RULE_YES = 1, RULE_MAYBE = 2 };
 guint8 rules_meta_eval3(const GArray *steps, const guint8 *state);
 
 int rules_agency_index(const struct ruleset *rs, const char *id);
+/* rules_eval.c: JIT-compile a rule's patterns on its first use, once, even
+ * when threads sharing the rule set get there together; a pattern JIT
+ * cannot compile (no executable memory, e.g. MemoryDenyWriteExecute) is
+ * still matched, only slower. */
+void rules_jit_once(const rule *r);
 bool rules_domain_in(const GPtrArray *domains, const char *domain);
 
 #endif

@@ -288,8 +288,8 @@ static bool compile_pattern(loader *ld, rule *r, char *spec)
         pcre2_get_error_message(code, msg, sizeof msg);
         return fail(ld, "bad pattern at offset %zu: %s", (size_t)off, (char *)msg);
     }
-    /* No JIT (e.g. MemoryDenyWriteExecute) still works, only slower. */
-    pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+    /* JIT-compiled on first use (rules_jit_once): a scan of one message
+     * then pays only for the rules it runs. */
     if (rules_target_prefiltered(r->target))
         r->pf_text = pf_extract(spec + 1, (size_t)(end - spec - 1), (opts & PCRE2_EXTENDED) != 0,
                                 r->target == TGT_TEXT ? &r->pf_prefix_text : NULL);
@@ -300,8 +300,6 @@ static bool compile_pattern(loader *ld, rule *r, char *spec)
     if (r->pf_prefix_text) {
         r->re_anchored = pcre2_compile((PCRE2_SPTR)(spec + 1), (PCRE2_SIZE)(end - spec - 1),
                                        opts | PCRE2_ANCHORED, &code, &off, NULL);
-        if (r->re_anchored)
-            pcre2_jit_compile(r->re_anchored, PCRE2_JIT_COMPLETE);
     }
     return scan_capture_names(ld, r);
 }

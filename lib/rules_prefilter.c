@@ -19,6 +19,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PF_MAX_EXACT 16     /* strings in an exact set */
@@ -204,9 +205,33 @@ static void add_clause(pfinfo *x, GPtrArray *c)
     g_ptr_array_add(x->clauses, c);
 }
 
-static gint cmp_clause(gconstpointer a, gconstpointer b)
+typedef struct scored {
+    int score;
+    guint at;            /* position before sorting: ties keep their order */
+    GPtrArray *clause;
+} scored;
+
+static gint cmp_scored(gconstpointer a, gconstpointer b)
 {
-    return clause_score(*(GPtrArray *const *)b) - clause_score(*(GPtrArray *const *)a);
+    const scored *x = a, *y = b;
+    if (x->score != y->score)
+        return y->score - x->score;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Most selective first; each clause scored once (load time matters: it is
+ * paid by every `copytroll scan`). */
+static void sort_clauses(GPtrArray *clauses)
+{
+    if (clauses->len < 2)
+        return;
+    scored *v = g_new(scored, clauses->len);
+    for (guint i = 0; i < clauses->len; i++)
+        v[i] = (scored){clause_score(g_ptr_array_index(clauses, i)), i, g_ptr_array_index(clauses, i)};
+    qsort(v, clauses->len, sizeof *v, cmp_scored);
+    for (guint i = 0; i < clauses->len; i++)
+        clauses->pdata[i] = v[i].clause;
+    g_free(v);
 }
 
 /* The rank-th most selective clause (the last one when there are fewer). */
@@ -214,11 +239,28 @@ static const GPtrArray *ranked_clause(pfinfo *x, guint rank)
 {
     if (!x->clauses->len)
         return NULL;
-    g_ptr_array_sort(x->clauses, cmp_clause);
+    sort_clauses(x->clauses);
     return g_ptr_array_index(x->clauses, MIN(rank, x->clauses->len - 1));
 }
 
 /* ------------------------------------------------------------ combining */
+
+/* a × b in place when each holds one string (a run of plain characters,
+ * the common case), keeping cross()'s length limit; false otherwise. */
+static bool extend_single(GPtrArray *a, const GPtrArray *b)
+{
+    if (a->len != 1 || b->len != 1)
+        return false;
+    char *x = g_ptr_array_index(a, 0);
+    const char *y = g_ptr_array_index(b, 0);
+    size_t lx = strlen(x), ly = strlen(y);
+    if (lx + ly > PF_MAX_LEN)
+        return false;
+    x = g_realloc(x, lx + ly + 1);
+    memcpy(x + lx, y, ly + 1);
+    a->pdata[0] = x;
+    return true;
+}
 
 static GPtrArray *cross(const GPtrArray *a, const GPtrArray *b)
 {
@@ -280,7 +322,9 @@ static void concat_prefix(concat *c, const pfinfo *x)
             g_ptr_array_unref(p);
         return;
     }
-    if (c->pre_open) {
+    if (c->pre_open && x->exact && extend_single(c->pre, x->exact)) {
+        /* grown in place; still open */
+    } else if (c->pre_open) {
         /* An exact item (even one holding "") extends every string. */
         GPtrArray *joined = x->exact ? cross(c->pre, x->exact) : NULL;
         if (!joined && p && !nullable)
@@ -300,6 +344,10 @@ static void concat_push(concat *c, pfinfo x)
     concat_prefix(c, &x);
     for (guint i = 0; i < x.clauses->len; i++)
         add_clause(&c->acc, g_ptr_array_ref(g_ptr_array_index(x.clauses, i)));
+    if (c->acc.exact && x.exact && extend_single(c->acc.exact, x.exact)) {
+        info_clear(&x);
+        return;
+    }
     GPtrArray *joined = c->acc.exact && x.exact ? cross(c->acc.exact, x.exact) : NULL;
     if (joined) {
         g_ptr_array_unref(c->acc.exact);
@@ -868,7 +916,7 @@ GPtrArray *pf_extract(const char *pattern, size_t len, bool extended, GPtrArray 
         add_clause(&root, exact_clause(root.exact));
     GPtrArray *out = NULL;
     if (!ps.bad && root.clauses->len) {
-        g_ptr_array_sort(root.clauses, cmp_clause);
+        sort_clauses(root.clauses);
         out = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
         for (guint i = 0; i < root.clauses->len && out->len < PF_MAX_CLAUSES; i++)
             g_ptr_array_add(out, g_ptr_array_ref(g_ptr_array_index(root.clauses, i)));

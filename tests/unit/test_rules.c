@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "rules.h"
+#include "rules_internal.h"
 #include "testutil.h"
 
 static char *tmpdir;
@@ -374,6 +375,65 @@ static void pooled_rules_wait_for_an_agency(void **state)
     g_unsetenv("COPYTROLL_NO_LAZY");
 }
 
+/* Patterns are JIT-compiled on first use: threads sharing a fresh rule set
+ * get the same verdicts as one thread, each rule compiled once; a rule no
+ * message ran stays uncompiled. */
+typedef struct jit_job {
+    const ruleset *rs;
+    unsigned claims;
+} jit_job;
+
+static gpointer jit_worker(gpointer data)
+{
+    jit_job *job = data;
+    for (unsigned i = 0; i < 200; i++) {
+        msgview *v = testutil_view("a@b.example", "x", i % 2 ? "acme: pay now or else" : "an ordinary note");
+        verdict *out = rules_eval(job->rs, v, NULL);
+        job->claims += out->verdict == CT_VERDICT_CLAIM;
+        verdict_free(out);
+        testutil_view_free(v);
+    }
+    return NULL;
+}
+
+static size_t jit_size(const pcre2_code *re)
+{
+    size_t n = 0;
+    if (re && pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &n) != 0)
+        n = 0;
+    return n;
+}
+
+static void jit_on_first_use(void **state)
+{
+    (void)state;
+    ruleset *rs = load("agency x\n"
+                       "rule X_NAME body /acme/\n  agency x\n  score 3\n"
+                       "rule X_PAY body /pay (?:now|today)/\n  agency x\n  score 3\n"
+                       "rule X_NEVER subject /zzqx/\n  agency x\n  score 3\n", NULL);
+    assert_non_null(rs);
+    for (guint i = 0; i < rs->rules->len; i++)
+        assert_int_equal(jit_size(((const rule *)g_ptr_array_index(rs->rules, i))->re), 0);
+    jit_job jobs[4];
+    GThread *t[4];
+    for (unsigned k = 0; k < 4; k++) {
+        jobs[k] = (jit_job){.rs = rs};
+        t[k] = g_thread_new("jit", jit_worker, &jobs[k]);
+    }
+    for (unsigned k = 0; k < 4; k++) {
+        g_thread_join(t[k]);
+        assert_int_equal(jobs[k].claims, 100);
+    }
+    const rule *name = g_ptr_array_index(rs->rules, 0), *never = g_ptr_array_index(rs->rules, 2);
+    /* Where this PCRE2 has JIT at all, the rules that ran use it. */
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    if (jit)
+        assert_true(jit_size(name->re) > 0);
+    assert_int_equal(jit_size(never->re), 0);
+    rules_unref(rs);
+}
+
 static void bound_stops_early(void **state)
 {
     (void)state;
@@ -504,6 +564,7 @@ int main(void)
         cmocka_unit_test(match_limit_counts),
         cmocka_unit_test(lazy_extraction),
         cmocka_unit_test(bound_stops_early),
+        cmocka_unit_test(jit_on_first_use),
         cmocka_unit_test(pooled_rules_wait_for_an_agency),
         cmocka_unit_test(load_errors),
         cmocka_unit_test(load_dir_in_name_order),
