@@ -44,7 +44,9 @@
 #include <stddef.h>
 
 #define PF_MIN_LIT 3      /* shorter literals are not worth a skip */
-#define PF_MIN_PREFIX 2   /* shortest string of a prefix set */
+#define PF_MIN_PREFIX 3   /* shortest string of a prefix set: two-letter ones
+                           * ("in", "an") start nearly everywhere, and trying
+                           * a pattern at each costs more than one full run */
 
 GPtrArray *pf_extract(const char *pattern, size_t len, bool extended, GPtrArray **prefix);
 
