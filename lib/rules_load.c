@@ -24,14 +24,46 @@ const char *const rule_field_names[F_COUNT] = {
     [F_IMAGE_URL] = "image_url", [F_PAGE_URL] = "page_url", [F_PORTAL_URL] = "portal_url",
 };
 
+/* Every error of a load, so that one run of `copytroll rules lint` shows
+ * them all: "file:line: why" lines, the first MAX_ERRORS of them. */
+#define MAX_ERRORS 50
+
+typedef struct errlist {
+    GString *text;
+    unsigned count;
+} errlist;
+
 typedef struct loader {
     struct ruleset *rs;
     const char *file;
     unsigned line;
     agency *cur_agency;   /* open block, if any */
     rule *cur_rule;
-    GError **err;
+    bool skipping;        /* the block's first line failed: skip its indented lines */
+    errlist *errs;
 } loader;
+
+static void errlist_add(errlist *e, const char *line)
+{
+    if (e->count++ < MAX_ERRORS) {
+        if (e->text->len)
+            g_string_append_c(e->text, '\n');
+        g_string_append(e->text, line);
+    }
+}
+
+/* Into *err when there were errors; frees the list.  True when none. */
+static bool errlist_finish(errlist *e, GError **err)
+{
+    bool ok = e->count == 0;
+    if (!ok) {
+        if (e->count > MAX_ERRORS)
+            g_string_append_printf(e->text, "\n... and %u more errors", e->count - MAX_ERRORS);
+        g_set_error_literal(err, RULES_ERROR, 1, e->text->str);
+    }
+    g_string_free(e->text, TRUE);
+    return ok;
+}
 
 static void agency_free(gpointer p)
 {
@@ -160,7 +192,9 @@ static bool fail(loader *ld, const char *fmt, ...)
     va_start(ap, fmt);
     char *why = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(ld->err, RULES_ERROR, 1, "%s:%u: %s", ld->file, ld->line, why);
+    char *line = g_strdup_printf("%s:%u: %s", ld->file, ld->line, why);
+    errlist_add(ld->errs, line);
+    g_free(line);
     g_free(why);
     return false;
 }
@@ -428,6 +462,13 @@ static bool rule_attr(loader *ld, const char *kw, char *rest)
     return fail(ld, "'%s' does not belong in a rule (score, agency, kind, describe)", kw);
 }
 
+/* The outcome of a block's first line (rule, meta, agency). */
+static bool block_opened(loader *ld, bool ok)
+{
+    ld->skipping = !ok;
+    return ok;
+}
+
 static bool load_line(loader *ld, char *line)
 {
     /* `agency` opens a block at the start of a line, and names the rule's
@@ -437,13 +478,18 @@ static bool load_line(loader *ld, char *line)
     char *kw = next_word(&rest);
     if (*kw == '\0' || *kw == '#')
         return true;
+    /* After a block's first line failed, its attributes would only add
+     * errors that are not theirs. */
+    if (indented && ld->skipping)
+        return true;
+    ld->skipping = false;
     g_strchomp(rest);
     if (strcmp(kw, "rule") == 0)
-        return kw_rule(ld, rest);
+        return block_opened(ld, kw_rule(ld, rest));
     if (strcmp(kw, "meta") == 0)
-        return kw_meta(ld, rest);
+        return block_opened(ld, kw_meta(ld, rest));
     if (strcmp(kw, "agency") == 0 && !(indented && ld->cur_rule))
-        return kw_agency(ld, rest);
+        return block_opened(ld, kw_agency(ld, rest));
     if (strcmp(kw, "threshold") == 0) {
         ld->cur_rule = NULL;
         ld->cur_agency = NULL;
@@ -464,40 +510,45 @@ static bool load_line(loader *ld, char *line)
     return fail(ld, "unknown keyword '%s'", kw);
 }
 
-static bool load_into(struct ruleset *rs, const char *path, GError **err)
+/* One file's rules into rs; its errors into errs, every line read. */
+static void load_into(struct ruleset *rs, const char *path, errlist *errs)
 {
     gchar *text;
     gsize len;
     GError *ioerr = NULL;
     if (!g_file_get_contents(path, &text, &len, &ioerr)) {
-        g_set_error(err, RULES_ERROR, 1, "%s: %s", path, ioerr->message);
+        char *line = g_strdup_printf("%s: %s", path, ioerr->message);
+        errlist_add(errs, line);
+        g_free(line);
         g_error_free(ioerr);
-        return false;
+        return;
     }
-    loader ld = {.rs = rs, .file = path, .err = err};
-    bool ok = true;
+    loader ld = {.rs = rs, .file = path, .errs = errs};
     if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL)) {
         ld.line = 1;
-        ok = fail(&ld, "not a UTF-8 text file");
+        fail(&ld, "not a UTF-8 text file");
+        g_free(text);
+        return;
     }
-    char **lines = ok ? g_strsplit(text, "\n", -1) : NULL;
-    for (unsigned i = 0; ok && lines[i]; i++) {
+    char **lines = g_strsplit(text, "\n", -1);
+    for (unsigned i = 0; lines[i]; i++) {
         ld.line = i + 1;
         char *l = lines[i];
         size_t n = strlen(l);
         if (n && l[n - 1] == '\r')
             l[n - 1] = '\0';
-        ok = load_line(&ld, l);
+        load_line(&ld, l);
     }
     g_strfreev(lines);
     g_free(text);
-    return ok;
 }
 
 ruleset *rules_load_file(const char *path, GError **err)
 {
     struct ruleset *rs = ruleset_new();
-    if (!load_into(rs, path, err)) {
+    errlist errs = {.text = g_string_new(NULL)};
+    load_into(rs, path, &errs);
+    if (!errlist_finish(&errs, err)) {
         rules_unref(rs);
         return NULL;
     }
@@ -529,13 +580,16 @@ ruleset *rules_load_dir(const char *dir, GError **err)
     g_ptr_array_sort(names, cmp_str);
 
     struct ruleset *rs = ruleset_new();
-    bool ok = names->len > 0;
-    if (!ok)
-        g_set_error(err, RULES_ERROR, 1, "%s: no *.rules files", dir);
-    for (guint i = 0; ok && i < names->len; i++)
-        ok = load_into(rs, g_ptr_array_index(names, i), err);
+    errlist errs = {.text = g_string_new(NULL)};
+    if (!names->len) {
+        char *line = g_strdup_printf("%s: no *.rules files", dir);
+        errlist_add(&errs, line);
+        g_free(line);
+    }
+    for (guint i = 0; i < names->len; i++)
+        load_into(rs, g_ptr_array_index(names, i), &errs);
     g_ptr_array_unref(names);
-    if (!ok) {
+    if (!errlist_finish(&errs, err)) {
         rules_unref(rs);
         return NULL;
     }

@@ -101,9 +101,14 @@ static void keep_fixed(ct_config *c, const ct_config *b)
     keep_str(&c->spool_dir, b->spool_dir, "SpoolDir");
 }
 
+/* A rule load reports every error, one "file:line: why" line each: one
+ * log line per error. */
 static bool runtime_reload_failed(GError *err)
 {
-    log_msg(LOG_ERR, "reload failed, keeping the old configuration and rules: %s", err->message);
+    char **lines = g_strsplit(err->message, "\n", -1);
+    for (char **l = lines; *l; l++)
+        log_msg(LOG_ERR, "reload failed, keeping the old configuration and rules: %s", *l);
+    g_strfreev(lines);
     g_error_free(err);
     g_atomic_int_inc(&rt.counts.reload_failures);
     return false;

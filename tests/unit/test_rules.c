@@ -515,6 +515,52 @@ static void load_errors(void **state)
     }
 }
 
+/* One load reports every error, one "file:line: why" line each, in file
+ * order; the lines under a failed rule, meta or agency line add none. */
+static void load_reports_every_error(void **state)
+{
+    (void)state;
+    char *msg = NULL;
+    ruleset *rs = load("agency x\n"
+                       "rule BAD body /unclosed(/\n"
+                       "  agency x\n"
+                       "  frobnicate 1\n"
+                       "rule GOOD body /fine/\n"
+                       "  score lots\n"
+                       "meta M GOOD && NOPE\n"
+                       "  score 2\n"
+                       "threshold -1\n",
+                       &msg);
+    assert_null(rs);
+    assert_non_null(msg);
+    char **lines = g_strsplit(msg, "\n", -1);
+    static const char *const want[] = {
+        "t.rules:2: bad pattern at offset",
+        "t.rules:6: score must be a number",
+        "t.rules:7: unknown rule NOPE",
+        "t.rules:9: threshold must be a number above 0",
+    };
+    assert_int_equal(g_strv_length(lines), G_N_ELEMENTS(want));
+    for (unsigned i = 0; i < G_N_ELEMENTS(want); i++)
+        if (!strstr(lines[i], want[i]) || strstr(lines[i], "\n"))
+            fail_msg("line %u: got '%s', want '%s'", i, lines[i], want[i]);
+    g_strfreev(lines);
+    g_free(msg);
+
+    /* A flood of errors is cut short, and says how many more there were. */
+    GString *many = g_string_new(NULL);
+    for (unsigned i = 0; i < 80; i++)
+        g_string_append(many, "frobnicate 1\n");
+    rs = load(many->str, &msg);
+    assert_null(rs);
+    lines = g_strsplit(msg, "\n", -1);
+    assert_int_equal(g_strv_length(lines), 51);
+    assert_string_equal(lines[50], "... and 30 more errors");
+    g_strfreev(lines);
+    g_free(msg);
+    g_string_free(many, TRUE);
+}
+
 static void load_dir_in_name_order(void **state)
 {
     (void)state;
@@ -567,6 +613,7 @@ int main(void)
         cmocka_unit_test(jit_on_first_use),
         cmocka_unit_test(pooled_rules_wait_for_an_agency),
         cmocka_unit_test(load_errors),
+        cmocka_unit_test(load_reports_every_error),
         cmocka_unit_test(load_dir_in_name_order),
         cmocka_unit_test(shipped_rules_load),
     };
