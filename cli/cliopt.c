@@ -29,6 +29,17 @@ int cliopt_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
     return 2;
 }
 
+int cliopt_authserv_ids(const cli_ctx *ctx, const char *cmd, const char *usage, const char *arg)
+{
+    GPtrArray *ids = NULL;
+    const char *why = config_parse_authserv_ids(arg, &ids);
+    if (why)
+        return cliopt_usage_error(cmd, usage, "bad --authserv-id '%s': %s", arg, why);
+    g_ptr_array_unref(ctx->config->trusted_authserv_ids);
+    ctx->config->trusted_authserv_ids = ids;
+    return 0;
+}
+
 casedb *cliopt_open_readonly(const cli_ctx *ctx, const char *cmd, GError **err)
 {
     if (!ctx->db_path) {

@@ -1,8 +1,9 @@
 /* cliopt — option helpers shared by the `copytroll` subcommands.
  *
  * Provides the day-count parser used by --days/--stale-days, the usage-error
- * printer ("copytroll CMD: why" then the usage text, both on stderr) and the
- * read-only opening of the case database named by -d/Database.
+ * printer ("copytroll CMD: why" then the usage text, both on stderr), the
+ * --authserv-id option of scan and import, and the read-only opening of the
+ * case database named by -d/Database.
  * Ownership: nothing is kept; strings passed in stay the caller's; the
  * casedb returned by cliopt_open_readonly() is the caller's (casedb_close).
  * Errors: cliopt_usage_error() returns 2, the usage-error exit status;
@@ -25,6 +26,10 @@ bool cliopt_parse_days(const char *s, int *out);
  * stderr; returns 2. */
 int cliopt_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
+
+/* --authserv-id LIST (TrustedAuthservIDs syntax, config.h): replaces the
+ * config's list for this run.  0, or a usage error (2) naming the problem. */
+int cliopt_authserv_ids(const cli_ctx *ctx, const char *cmd, const char *usage, const char *arg);
 
 /* Opens ctx->db_path read-only with the configured busy timeout (2000 ms
  * without a config).  Without a path prints "copytroll CMD: no database

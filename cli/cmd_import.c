@@ -1,11 +1,14 @@
-/* copytroll import --recipient ADDR [--recipient ADDR…] [--rules DIR] FILE|MBOX|MAILDIR…
- * copytroll import --spool [DIR] [--rules DIR]
+/* copytroll import --recipient ADDR [--recipient ADDR…] [--rules DIR] [--authserv-id LIST]
+ *                  FILE|MBOX|MAILDIR…
+ * copytroll import --spool [DIR] [--rules DIR] [--authserv-id LIST]
  * The first form scans past mail exactly as the milter would and archives
  * every claim and suspect for each recipient given (lib/mailbox_import.h:
  * a file holding one message, an mbox, a Maildir; received time, envelope
  * sender; a message already stored for a recipient counts as already
  * known, so importing a mailbox twice stores nothing twice).  The second
  * form drains SpoolDir (or DIR) into the database (lib/spool_drain.h).
+ * Both trust the Authentication-Results of TrustedAuthservIDs, or of
+ * --authserv-id: for a mailbox, the id of the MTA that delivered it.
  * Exit 0 when everything was read, 1 when a file, message or spool file
  * had a problem (named on stderr; the rest is still imported), 2 on a
  * usage error. */
@@ -21,8 +24,8 @@
 
 static const char import_usage[] =
     "usage: copytroll import --recipient ADDR [--recipient ADDR…] [--rules DIR] "
-    "FILE|MBOX|MAILDIR…\n"
-    "       copytroll import --spool [DIR] [--rules DIR]\n";
+    "[--authserv-id LIST] FILE|MBOX|MAILDIR…\n"
+    "       copytroll import --spool [DIR] [--rules DIR] [--authserv-id LIST]\n";
 
 typedef struct import_opts {
     GPtrArray *recipients;     /* const char*, borrowed from argv */
@@ -35,21 +38,23 @@ typedef struct import_run {
     casedb *db;
     ruleset *rs;
     msgview_limits lim;
+    const GPtrArray *trusted_ids;   /* TrustedAuthservIDs or --authserv-id */
 } import_run;
 
-static int import_parse(int argc, char **argv, import_opts *o)
+static int import_parse(const cli_ctx *ctx, int argc, char **argv, import_opts *o)
 {
     static const struct option longopts[] = {
         {"recipient", required_argument, NULL, 'r'},
         {"rules", required_argument, NULL, 'R'},
         {"spool", no_argument, NULL, 's'},
+        {"authserv-id", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:r:R:sh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:r:R:sa:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (!*optarg || !strchr(optarg, '@')) {
@@ -60,6 +65,10 @@ static int import_parse(int argc, char **argv, import_opts *o)
             break;
         case 'R': o->rules_dir = optarg; break;
         case 's': o->spool = true; break;
+        case 'a':
+            if (cliopt_authserv_ids(ctx, "import", import_usage, optarg) != 0)
+                return 2;
+            break;
         case 'h': fputs(import_usage, stdout); return -1;
         default:
             return cliopt_usage_error("import", import_usage, "bad option or missing value: '%s'",
@@ -110,7 +119,7 @@ static int import_spool(import_run *r, const char *dir)
 {
     spool_drain_stats st;
     GError *err = NULL;
-    bool ok = spool_drain(dir, r->db, r->rs, &r->lim, import_note, NULL, &st, &err);
+    bool ok = spool_drain(dir, r->db, r->rs, &r->lim, r->trusted_ids, import_note, NULL, &st, &err);
     if (!ok) {
         fprintf(stderr, "copytroll import: %s\n", err->message);
         g_error_free(err);
@@ -124,7 +133,7 @@ static int import_files(import_run *r, int argc, char **argv)
 {
     mailbox_import imp = {
         .db = r->db, .rs = r->rs, .lim = &r->lim, .recipients = r->o->recipients,
-        .report = import_report,
+        .trusted_authserv_ids = r->trusted_ids, .report = import_report,
     };
     for (int i = optind; i < argc; i++) {
         GError *err = NULL;
@@ -142,7 +151,7 @@ static int import_files(import_run *r, int argc, char **argv)
 
 static int import_run_all(const cli_ctx *ctx, const import_opts *o, int argc, char **argv)
 {
-    import_run r = {.o = o};
+    import_run r = {.o = o, .trusted_ids = ctx->config->trusted_authserv_ids};
     GError *err = NULL;
     r.rs = rules_load_dir(o->rules_dir, &err);
     if (r.rs)
@@ -166,7 +175,7 @@ static int import_run_all(const cli_ctx *ctx, const import_opts *o, int argc, ch
 int cmd_import(const cli_ctx *ctx, int argc, char **argv)
 {
     import_opts o = {.recipients = g_ptr_array_new(), .rules_dir = ctx->config->rules_dir};
-    int rc = import_parse(argc, argv, &o);
+    int rc = import_parse(ctx, argc, argv, &o);
     if (rc == 0 && !ctx->db_path) {
         fprintf(stderr, "copytroll import: no database (use -d FILE or Database in the "
                 "config)\n");

@@ -1,11 +1,15 @@
-/* copytroll scan [--json] [--dump] [--rules DIR] FILE…
+/* copytroll scan [--json] [--dump] [--rules DIR] [--authserv-id LIST] FILE…
  * Classify each file exactly as the milter would.  A file that cannot be
  * read is reported on stderr, the others are still scanned, and the exit
- * status is 1. */
+ * status is 1.  Authentication-Results headers count when their
+ * authserv-id is in TrustedAuthservIDs, or in --authserv-id (the MTA that
+ * delivered the file: a file has no envelope, and may come from another
+ * host than the config's). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "scan.h"
 
@@ -26,7 +30,8 @@ static void print_human(const char *file, const verdict *v)
     printf(" score=%.1f\n", v->score);
 }
 
-static int scan_file(const ruleset *rs, const msgview_limits *lim, const char *file, bool json, bool dump)
+static int scan_file(const ruleset *rs, const msgview_limits *lim, const rules_env *env,
+                     const char *file, bool json, bool dump)
 {
     gchar *raw;
     gsize len;
@@ -37,7 +42,7 @@ static int scan_file(const ruleset *rs, const msgview_limits *lim, const char *f
         return 1;
     }
     msgview *view = NULL;
-    verdict *v = scan_message(rs, raw, len, lim, NULL, dump ? &view : NULL);
+    verdict *v = scan_message(rs, raw, len, lim, env, dump ? &view : NULL);
     if (dump) {
         printf("==> %s\n", file);
         msgview_dump(view, stdout);
@@ -62,10 +67,12 @@ int cmd_scan(const cli_ctx *ctx, int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"dump", no_argument, NULL, 'D'},
         {"rules", required_argument, NULL, 'r'},
+        {"authserv-id", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    static const char usage[] = "usage: copytroll scan [--json] [--dump] [--rules DIR] FILE…\n";
+    static const char usage[] =
+        "usage: copytroll scan [--json] [--dump] [--rules DIR] [--authserv-id LIST] FILE…\n";
     bool json = false, dump = false;
     const char *rules_dir = ctx->config->rules_dir;
     int opt;
@@ -74,6 +81,10 @@ int cmd_scan(const cli_ctx *ctx, int argc, char **argv)
         case 'j': json = true; break;
         case 'D': dump = true; break;
         case 'r': rules_dir = optarg; break;
+        case 'a':
+            if (cliopt_authserv_ids(ctx, "scan", usage, optarg) != 0)
+                return 2;
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -92,9 +103,10 @@ int cmd_scan(const cli_ctx *ctx, int argc, char **argv)
     msgview_limits lim;
     msgview_limits_default(&lim);
     lim.max_scan_bytes = ctx->config->max_scan_bytes;
+    rules_env env = {.trusted_authserv_ids = ctx->config->trusted_authserv_ids};
     int rc = 0;
     for (int i = optind; i < argc; i++)
-        if (scan_file(rs, &lim, argv[i], json, dump) != 0)
+        if (scan_file(rs, &lim, &env, argv[i], json, dump) != 0)
             rc = 1;
     rules_unref(rs);
     return rc;

@@ -22,6 +22,9 @@ ct_config *config_defaults(void)
     c->add_advice = true;
     c->max_scan_bytes = 4u << 20;
     c->stale_days = 60;
+    /* Like OpenDMARC: the results this host's own filters wrote. */
+    c->trusted_authserv_ids = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(c->trusted_authserv_ids, g_strdup(g_get_host_name()));
     return c;
 }
 
@@ -40,6 +43,8 @@ void config_free(ct_config *c)
     g_free(c->syslog_facility);
     g_free(c->advice_url);
     g_free(c->tag_subject);
+    if (c->trusted_authserv_ids)
+        g_ptr_array_unref(c->trusted_authserv_ids);
     g_free(c);
 }
 
@@ -110,6 +115,58 @@ static bool parse_size(const char *s, size_t *out)
     return true;
 }
 
+/* An authserv-id is written as a host or domain name (RFC 8601 allows
+ * any token; nobody uses more, and a typo such as "mx.example.org;" is
+ * better caught here than never matched). */
+#define AUTHSERV_ID_CHARS \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+#define AUTHSERV_ID_MAX 255
+
+const char *config_parse_authserv_ids(const char *s, GPtrArray **out)
+{
+    char **words = g_strsplit_set(s, ", \t", -1);
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    const char *why = NULL;
+    bool none = false;
+    for (unsigned i = 0; !why && words[i]; i++) {
+        const char *w = words[i];
+        if (!*w)
+            continue;
+        if (g_ascii_strcasecmp(w, "none") == 0)
+            none = true;
+        else if (strlen(w) > AUTHSERV_ID_MAX)
+            why = "an authserv-id is at most 255 characters";
+        else if (w[strspn(w, AUTHSERV_ID_CHARS)])
+            why = "an authserv-id is a host or domain name (letters, digits, '.', '-', '_'); "
+                  "separate several with commas or spaces";
+        else if (ids->len == CONFIG_MAX_AUTHSERV_IDS)
+            why = "too many authserv-ids (at most 32)";
+        else
+            g_ptr_array_add(ids, g_strdup(g_ascii_strcasecmp(w, "HOSTNAME") == 0 ? g_get_host_name() : w));
+    }
+    g_strfreev(words);
+    if (!why && none && ids->len)
+        why = "none trusts no authserv-id and cannot be listed with others";
+    else if (!why && !none && !ids->len)
+        why = "expected authserv-ids separated by commas or spaces, HOSTNAME, or none";
+    if (why) {
+        g_ptr_array_unref(ids);
+        return why;
+    }
+    *out = ids;
+    return NULL;
+}
+
+char *config_authserv_ids_text(const GPtrArray *ids)
+{
+    if (!ids || !ids->len)
+        return g_strdup("none");
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < ids->len; i++)
+        g_string_append_printf(s, "%s%s", i ? "," : "", (const char *)g_ptr_array_index(ids, i));
+    return g_string_free(s, FALSE);
+}
+
 static bool valid_socket(const char *s)
 {
     if (g_str_has_prefix(s, "unix:") || g_str_has_prefix(s, "local:"))
@@ -128,7 +185,10 @@ static bool valid_socket(const char *s)
     return ok;
 }
 
-typedef enum { T_STR, T_PATH, T_RELPATH, T_BOOL, T_INT, T_MODE, T_SIZE, T_ONERROR, T_SOCKET, T_FACILITY } opt_type;
+typedef enum {
+    T_STR, T_PATH, T_RELPATH, T_BOOL, T_INT, T_MODE, T_SIZE, T_ONERROR, T_SOCKET, T_FACILITY,
+    T_IDLIST,   /* a GPtrArray* of authserv-ids */
+} opt_type;
 
 typedef struct opt {
     const char *key;
@@ -161,6 +221,7 @@ static const opt options[] = {
     {"MaxScanBytes", T_SIZE, OFF(max_scan_bytes), 0, 0},
     {"StaleDays", T_INT, OFF(stale_days), 1, 36500},
     {"RetentionDays", T_INT, OFF(retention_days), 0, 36500},
+    {"TrustedAuthservIDs", T_IDLIST, OFF(trusted_authserv_ids), 0, 0},
 };
 
 static const char *const facilities[] = {
@@ -222,6 +283,15 @@ static const char *apply(ct_config *c, const opt *o, const char *val)
         else
             return "expected accept or tempfail";
         return NULL;
+    case T_IDLIST: {
+        GPtrArray *ids = NULL;
+        const char *why = config_parse_authserv_ids(val, &ids);
+        if (why)
+            return why;
+        g_ptr_array_unref(*(GPtrArray **)field);
+        *(GPtrArray **)field = ids;
+        return NULL;
+    }
     }
     char **s = field;
     g_free(*s);
@@ -235,7 +305,8 @@ static bool opt_is_string(const opt *o)
            o->type == T_SOCKET || o->type == T_FACILITY;
 }
 
-/* Every string of a config is an option's value: the table says which. */
+/* Every string of a config is an option's value: the table says which;
+ * the one list, TrustedAuthservIDs, is copied by hand. */
 ct_config *config_dup(const ct_config *c)
 {
     ct_config *d = g_memdup2(c, sizeof *c);
@@ -245,6 +316,9 @@ ct_config *config_dup(const ct_config *c)
         char **field = (char **)((char *)d + options[i].offset);
         *field = g_strdup(*field);
     }
+    d->trusted_authserv_ids = g_ptr_array_new_full(c->trusted_authserv_ids->len, g_free);
+    for (guint i = 0; i < c->trusted_authserv_ids->len; i++)
+        g_ptr_array_add(d->trusted_authserv_ids, g_strdup(g_ptr_array_index(c->trusted_authserv_ids, i)));
     return d;
 }
 

@@ -7,6 +7,7 @@
  *   config_load()      defaults, then the file's settings on top
  *   config_free()
  *   config_dup()       a deep copy
+ *   config_parse_authserv_ids()  the TrustedAuthservIDs list syntax
  *
  * Ownership
  *   A ct_config owns its strings; config_free() releases them.
@@ -56,6 +57,8 @@ typedef struct ct_config {
     size_t max_scan_bytes;   /* MaxScanBytes */
     int stale_days;          /* StaleDays */
     int retention_days;      /* RetentionDays; 0 = forever */
+    GPtrArray *trusted_authserv_ids; /* TrustedAuthservIDs: char*, HOSTNAME
+                                        already replaced; empty = trust none */
 } ct_config;
 
 ct_config *config_defaults(void);
@@ -71,5 +74,19 @@ char *config_status_path(const ct_config *c);
 
 /* Parse a boolean the way the file does ("yes/no/true/false/on/off/1/0"). */
 bool config_parse_bool(const char *s, bool *out);
+
+/* Parse a TrustedAuthservIDs value (also `copytroll scan --authserv-id`):
+ * authserv-ids separated by commas and/or white space; the word HOSTNAME
+ * stands for this host's name (gethostname(3), as OpenDKIM and OpenDMARC
+ * use by default); `none` alone trusts no Authentication-Results header.
+ * An id is 1-255 of letters, digits, '.', '-' and '_'; at most
+ * CONFIG_MAX_AUTHSERV_IDS of them.  Returns NULL and sets *out (a new
+ * array of char*, free with g_ptr_array_unref) on success, else a static
+ * reason and *out untouched. */
+#define CONFIG_MAX_AUTHSERV_IDS 32
+const char *config_parse_authserv_ids(const char *s, GPtrArray **out);
+/* The list for a log line: "mx.example.org,mx2.example.org" or "none".
+ * Newly allocated. */
+char *config_authserv_ids_text(const GPtrArray *ids);
 
 #endif

@@ -32,46 +32,141 @@ static char *addr_domain(const char *addr)
     return d;
 }
 
-/* Is `word` (e.g. "dmarc=fail") in the A-R text as a whole token? */
-static const char *ar_token(const char *ar, const char *word)
+/* ---------------------------------------------- Authentication-Results */
+
+/* A copy of an A-R value to read results from: comments blanked out
+ * (nested, with quoted pairs), quoted strings unquoted with their white
+ * space, ';', '=' and '(' turned into '_', and white space around '='
+ * dropped ("dkim = pass" is "dkim=pass").  What is left of structure is
+ * the header's own. */
+static char *ar_plain(const char *ar)
 {
-    size_t n = strlen(word);
-    for (const char *p = ar; (p = strcasestr(p, word)) != NULL; p += n) {
-        bool left = p == ar || strchr(" \t;(", p[-1]);
-        bool right = !g_ascii_isalnum(p[n]);
-        if (left && right)
-            return p;
+    GString *out = g_string_sized_new(strlen(ar));
+    int depth = 0;
+    bool quoted = false;
+    for (const char *p = ar; *p; p++) {
+        char c = *p;
+        if (c == '\\' && (depth || quoted) && p[1]) {
+            p++;
+            if (quoted)
+                g_string_append_c(out, strchr(" \t;=(", *p) ? '_' : *p);
+        } else if (quoted) {
+            if (c == '"')
+                quoted = false;
+            else
+                g_string_append_c(out, strchr(" \t;=(", c) ? '_' : c);
+        } else if (c == '(') {
+            depth++;
+            g_string_append_c(out, ' ');
+        } else if (depth) {
+            depth -= c == ')';
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '=') {
+            while (out->len && g_ascii_isspace(out->str[out->len - 1]))
+                g_string_truncate(out, out->len - 1);
+            g_string_append_c(out, '=');
+            while (p[1] == ' ' || p[1] == '\t')
+                p++;
+        } else {
+            g_string_append_c(out, c);
+        }
     }
-    return NULL;
+    return g_string_free(out, FALSE);
 }
 
-/* A "dkim=pass" result whose header.d (or header.i) lies in `domains`.
- * A result ends at the next ';'. */
-static bool ar_dkim_pass_for(const char *ar, const GPtrArray *domains)
+char *imp_authserv_id(const char *ar_value)
 {
-    for (const char *p = ar; (p = ar_token(p, "dkim=pass")) != NULL; p += 9) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        char *res = g_strndup(p, len);
-        const char *keys[] = {"header.d=", "header.i="};
-        for (unsigned k = 0; k < G_N_ELEMENTS(keys); k++) {
-            const char *d = strcasestr(res, keys[k]);
-            if (!d)
-                continue;
-            d += strlen(keys[k]);
-            if (*d == '@')
-                d++;
-            else if (strchr(d, '@') && strchr(d, '@') < d + strcspn(d, " \t()"))
-                d = strchr(d, '@') + 1;
-            char *dom = g_ascii_strdown(d, (gssize)strcspn(d, " \t();\""));
-            bool hit = imp_domain_in(domains, dom);
-            g_free(dom);
-            if (hit) {
-                g_free(res);
-                return true;
-            }
+    if (!ar_value)
+        return NULL;
+    char *plain = ar_plain(ar_value);
+    const char *p = plain + strspn(plain, " \t");
+    size_t n = strcspn(p, " \t;");
+    /* "spf=pass ..." has no id: a result is not one. */
+    char *id = n && !memchr(p, '=', n) ? g_strndup(p, n) : NULL;
+    g_free(plain);
+    return id;
+}
+
+bool imp_ar_trusted(const char *ar_value, const GPtrArray *trusted)
+{
+    if (!trusted || !trusted->len)
+        return false;
+    char *id = imp_authserv_id(ar_value);
+    bool yes = false;
+    for (guint i = 0; id && !yes && i < trusted->len; i++)
+        yes = g_ascii_strcasecmp(id, g_ptr_array_index(trusted, i)) == 0;
+    g_free(id);
+    return yes;
+}
+
+/* The domain a header.d / header.i value names ("pixsy.com",
+ * "@pixsy.com", "cases@pixsy.com"), lower-cased, or NULL. */
+static char *ar_property_domain(const char *value)
+{
+    const char *at = strrchr(value, '@');
+    const char *d = at ? at + 1 : value;
+    return *d ? g_ascii_strdown(d, -1) : NULL;
+}
+
+/* Does the result "method=result prop=value ..." (one resinfo of a plain
+ * A-R) say dmarc=fail (domains NULL) or dkim=pass for one of `domains`
+ * in header.d or header.i? */
+static bool ar_result_says(const char *resinfo, const GPtrArray *domains)
+{
+    char **words = g_strsplit_set(resinfo, " \t", -1);
+    const char *first = NULL;
+    bool hit = false;
+    for (unsigned i = 0; words[i] && !hit; i++) {
+        const char *w = words[i];
+        if (!*w)
+            continue;
+        if (!first) {
+            first = w;
+            if (!domains)
+                hit = g_ascii_strcasecmp(w, "dmarc=fail") == 0;
+            else if (g_ascii_strcasecmp(w, "dkim=pass") != 0)
+                break;
+            continue;
         }
-        g_free(res);
+        if (!domains)
+            break;
+        if (g_ascii_strncasecmp(w, "header.d=", 9) == 0 || g_ascii_strncasecmp(w, "header.i=", 9) == 0) {
+            char *dom = ar_property_domain(w + 9);
+            hit = dom && imp_domain_in(domains, dom);
+            g_free(dom);
+        }
+    }
+    g_strfreev(words);
+    return hit;
+}
+
+/* Does one A-R value hold such a result?  The first ';'-separated piece
+ * is the authserv-id (and version), not a result. */
+static bool ar_says(const char *ar, const GPtrArray *domains)
+{
+    char *plain = ar_plain(ar);
+    char **pieces = g_strsplit(plain, ";", -1);
+    bool hit = false;
+    for (unsigned i = 1; pieces[0] && pieces[i] && !hit; i++)
+        hit = ar_result_says(pieces[i], domains);
+    g_strfreev(pieces);
+    g_free(plain);
+    return hit;
+}
+
+/* Does a trusted Authentication-Results header of the message say
+ * dmarc=fail (domains NULL) or dkim=pass for one of `domains`? */
+static bool trusted_ar_says(const msgview *v, const rules_env *env, const GPtrArray *domains)
+{
+    const GPtrArray *trusted = env ? env->trusted_authserv_ids : NULL;
+    if (!trusted || !trusted->len)
+        return false;
+    for (guint i = 0; i < v->headers->len; i++) {
+        const mv_header *h = g_ptr_array_index(v->headers, i);
+        if (g_ascii_strcasecmp(h->name, "Authentication-Results") == 0 &&
+            imp_ar_trusted(h->value, trusted) && ar_says(h->value, domains))
+            return true;
     }
     return false;
 }
@@ -100,17 +195,17 @@ static const GPtrArray *bulk_senders(void)
     return list;
 }
 
-const char *imp_sender_reason(const msgview *v, const char *env_sender, const GPtrArray *domains)
+const char *imp_sender_reason(const msgview *v, const rules_env *env, const GPtrArray *domains)
 {
     if (!v || !domains || !domains->len)
         return NULL;
-    const char *ar = v->auth_results;
-    if (ar && ar_token(ar, "dmarc=fail"))
+    if (trusted_ar_says(v, env, NULL))
         return "dmarc-fail";
+    const char *env_sender = env ? env->env_sender : NULL;
     char *rp = addr_domain(env_sender && *env_sender ? env_sender : v->return_path.addr);
     bool foreign = rp && !imp_domain_in(domains, rp) && !imp_domain_in(bulk_senders(), rp);
     g_free(rp);
-    if (foreign && !(ar && ar_dkim_pass_for(ar, domains)))
+    if (foreign && !trusted_ar_says(v, env, domains))
         return "return-path-not-agency";
     return NULL;
 }

@@ -49,7 +49,8 @@ static bool mailbox_import_one(const mailbox_msg *m, void *data)
     }
     imp->stats.read++;
     msgview *view = NULL;
-    verdict *v = scan_message(imp->rs, m->raw, m->len, imp->lim, NULL, &view);
+    rules_env env = {.trusted_authserv_ids = imp->trusted_authserv_ids};
+    verdict *v = scan_message(imp->rs, m->raw, m->len, imp->lim, &env, &view);
     if (v->verdict == CT_VERDICT_CLAIM || v->verdict == CT_VERDICT_SUSPECT) {
         if (v->verdict == CT_VERDICT_CLAIM)
             imp->stats.claims++;

@@ -12,7 +12,9 @@
  *   the MTA had as MAIL FROM), queue id none.  casedb stores a message once
  *   per recipient (same SHA-256), so importing the same mail again only
  *   counts it as already known.  The rules see no envelope (as in
- *   `copytroll scan`).
+ *   `copytroll scan`); Authentication-Results headers are read when their
+ *   authserv-id is in trusted_authserv_ids (that of the MTA that delivered
+ *   the mailbox, see impersonation.h).
  *
  * Ownership
  *   imp and everything it points to are borrowed.  report() gets borrowed
@@ -53,6 +55,7 @@ typedef struct mailbox_import {
     const ruleset *rs;
     const msgview_limits *lim;
     GPtrArray *recipients;         /* const char*, at least one */
+    const GPtrArray *trusted_authserv_ids; /* char*, NULL = trust no A-R */
     mailbox_import_report report;  /* may be NULL */
     void *data;
     mailbox_import_stats stats;

@@ -117,9 +117,13 @@ GQuark rules_error_quark(void);
 
 typedef struct ruleset ruleset;
 
-/* Extra facts the view does not carry (the milter knows them). */
+/* Extra facts the view does not carry (the milter knows them), and whom
+ * to believe.  A NULL env is an unknown envelope and no trusted ids. */
 typedef struct rules_env {
     const char *env_sender;   /* envelope MAIL FROM, NULL if unknown */
+    /* char*: the authserv-ids whose Authentication-Results headers are
+     * read (TrustedAuthservIDs); NULL or empty: none is (impersonation.h) */
+    const GPtrArray *trusted_authserv_ids;
 } rules_env;
 
 ruleset *rules_load_dir(const char *dir, GError **err);

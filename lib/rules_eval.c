@@ -570,7 +570,7 @@ static const char *suspicion(const evalctx *cx, const agency *a)
     if (!a->domains->len)
         return NULL;
     if (rules_domain_in(a->domains, v->from.domain))
-        return imp_sender_reason(v, cx->env ? cx->env->env_sender : NULL, a->domains);
+        return imp_sender_reason(v, cx->env, a->domains);
     /* Someone else sent it: fine only for a forward that still shows the
      * agency as the original sender. */
     if (view_is_forward(v) && imp_forwarded_from(v, a->domains))

@@ -16,6 +16,7 @@ typedef struct drain {
     casedb *db;
     const ruleset *rs;
     const msgview_limits *lim;
+    const GPtrArray *trusted_ids;
     spool_drain_note note;
     void *data;
     spool_drain_stats *st;
@@ -134,7 +135,7 @@ static bool drain_file(const drain *d, const char *name, GError **err)
     } else {
         gsize len = 0;
         const char *raw = g_bytes_get_data(entry->raw, &len);
-        rules_env env = {.env_sender = entry->env_sender};
+        rules_env env = {.env_sender = entry->env_sender, .trusted_authserv_ids = d->trusted_ids};
         msgview *view = NULL;
         verdict *v = scan_message(d->rs, raw ? raw : "", len, d->lim, &env, &view);
         if (v->verdict == CT_VERDICT_NONE)
@@ -159,10 +160,11 @@ static bool drain_file(const drain *d, const char *name, GError **err)
 }
 
 bool spool_drain(const char *dir, casedb *db, const ruleset *rs, const msgview_limits *lim,
-                 spool_drain_note note, void *data, spool_drain_stats *st, GError **err)
+                 const GPtrArray *trusted_ids, spool_drain_note note, void *data,
+                 spool_drain_stats *st, GError **err)
 {
     *st = (spool_drain_stats){0};
-    drain d = {dir, db, rs, lim, note, data, st};
+    drain d = {dir, db, rs, lim, trusted_ids, note, data, st};
     bool missing = false;
     GPtrArray *names = drain_list(dir, &missing, err);
     if (!names)
@@ -188,7 +190,7 @@ bool spool_drain_config(const ct_config *c, const ruleset *rs, spool_drain_note 
     msgview_limits lim;
     msgview_limits_default(&lim);
     lim.max_scan_bytes = c->max_scan_bytes;
-    bool ok = spool_drain(c->spool_dir, db, rs, &lim, note, data, st, err);
+    bool ok = spool_drain(c->spool_dir, db, rs, &lim, c->trusted_authserv_ids, note, data, st, err);
     casedb_close(db);
     return ok;
 }

@@ -11,7 +11,8 @@
  *                  file is deleted only after every recipient's transaction
  *                  has committed.
  *   spool_drain_config()  the same for the milter at start-up, from the
- *                  config (Database, DatabaseTimeout, SpoolDir, MaxScanBytes).
+ *                  config (Database, DatabaseTimeout, SpoolDir, MaxScanBytes,
+ *                  TrustedAuthservIDs).
  *   A file that cannot be parsed as a spool file, that the current rules no
  *   longer call a claim or suspect, or that casedb refuses as invalid, is
  *   moved to DIR/bad/ (made 0700 if needed) and named through note(); the
@@ -50,11 +51,14 @@ typedef struct spool_drain_stats {
 
 typedef void (*spool_drain_note)(const char *msg, void *data);
 
+/* trusted_ids: char*, TrustedAuthservIDs for the scan (rules_env), may be NULL. */
 bool spool_drain(const char *dir, casedb *db, const ruleset *rs, const msgview_limits *lim,
-                 spool_drain_note note, void *data, spool_drain_stats *st, GError **err);
+                 const GPtrArray *trusted_ids, spool_drain_note note, void *data,
+                 spool_drain_stats *st, GError **err);
 
 /* The milter's start: drain c->spool_dir into c->database (opened, then
- * closed, here) with c's MaxScanBytes; no SpoolDir is an empty spool. */
+ * closed, here) with c's MaxScanBytes and TrustedAuthservIDs; no SpoolDir
+ * is an empty spool. */
 bool spool_drain_config(const ct_config *c, const ruleset *rs, spool_drain_note note, void *data,
                         spool_drain_stats *st, GError **err);
 

@@ -189,7 +189,8 @@ sfsistat eom_handle(SMFICTX *ctx, session *s)
     bool ok = strip_forged(ctx, s);
     const runtime_set *set = session_set(s);
     const ruleset *rs = set->rules;
-    rules_env env = {.env_sender = s->env_sender};
+    rules_env env = {.env_sender = s->env_sender,
+                     .trusted_authserv_ids = set->config->trusted_authserv_ids};
     msgview *view = NULL;
     verdict *v = scan_message(rs, s->raw->str, s->raw->len, &set->limits, &env, &view);
     if (s->truncated)

@@ -196,8 +196,10 @@ static int serve(const options *o, ct_config *config, ruleset *rules)
     status_start(status_path);
     g_free(status_path);
 
-    log_msg(LOG_INFO, "starting on %s: %u rules, %u agencies, database %s", config->socket,
-            rules_count(rules), rules_agency_count(rules), config->database);
+    char *trusted = config_authserv_ids_text(config->trusted_authserv_ids);
+    log_msg(LOG_INFO, "starting on %s: %u rules, %u agencies, database %s, trusted authserv-ids %s",
+            config->socket, rules_count(rules), rules_agency_count(rules), config->database, trusted);
+    g_free(trusted);
     stopdrain_set_listener();
     int rc = smfi_main() == MI_SUCCESS ? 0 : 1;
     runtime_stop();

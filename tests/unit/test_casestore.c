@@ -371,7 +371,7 @@ static void test_spool_drain(void **state)
     spool_drain_stats st;
     unsigned notes = 0;
     GError *err = NULL;
-    bool ok = spool_drain(spool, f->db, f->rs, &f->lim, note_count, &notes, &st, &err);
+    bool ok = spool_drain(spool, f->db, f->rs, &f->lim, NULL, note_count, &notes, &st, &err);
     if (!ok)
         fprintf(stderr, "# %s\n", err->message);
     assert_true(ok);
@@ -392,7 +392,7 @@ static void test_spool_drain(void **state)
                                       " env_sender = 'bounce@acme-rights.example'"), 3);
 
     /* Once more: nothing left, nothing twice; bad/ is not walked. */
-    assert_true(spool_drain(spool, f->db, f->rs, &f->lim, note_count, &notes, &st, &err));
+    assert_true(spool_drain(spool, f->db, f->rs, &f->lim, NULL, note_count, &notes, &st, &err));
     assert_int_equal(st.files, 0);
     assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 3);
 
@@ -400,18 +400,18 @@ static void test_spool_drain(void **state)
     spool_put(spool, b, "4QbbB2", T0 + 60, "kim@example.com", NULL);
     casedb *ro = casedb_open(f->path, CASEDB_READONLY, 1000, &err);
     assert_non_null(ro);
-    assert_false(spool_drain(spool, ro, f->rs, &f->lim, NULL, NULL, &st, &err));
+    assert_false(spool_drain(spool, ro, f->rs, &f->lim, NULL, NULL, NULL, &st, &err));
     assert_non_null(err);
     g_clear_error(&err);
     casedb_close(ro);
     assert_int_equal(count_files(spool, ".msg"), 1);
-    assert_true(spool_drain(spool, f->db, f->rs, &f->lim, NULL, NULL, &st, &err));
+    assert_true(spool_drain(spool, f->db, f->rs, &f->lim, NULL, NULL, NULL, &st, &err));
     assert_int_equal(st.drained, 1);
     assert_int_equal(count_files(spool, ".msg"), 0);
 
     /* A missing spool directory is an empty spool. */
     testutil_rmtree(spool);
-    assert_true(spool_drain(spool, f->db, f->rs, &f->lim, NULL, NULL, &st, &err));
+    assert_true(spool_drain(spool, f->db, f->rs, &f->lim, NULL, NULL, NULL, &st, &err));
     assert_int_equal(st.files, 0);
 
     casedb_verify_result res;

@@ -49,6 +49,9 @@ static void defaults(void **state)
     assert_null(c->tag_subject);
     assert_int_equal(c->stale_days, 60);
     assert_int_equal(c->max_scan_bytes, 4u << 20);
+    /* Like OpenDMARC: trust the Authentication-Results of this host's name. */
+    assert_int_equal(c->trusted_authserv_ids->len, 1);
+    assert_string_equal(g_ptr_array_index(c->trusted_authserv_ids, 0), g_get_host_name());
     config_free(c);
 }
 
@@ -141,6 +144,89 @@ static void errors_name_file_and_line(void **state)
     }
 }
 
+static void assert_ids(const GPtrArray *ids, const char *const *want)
+{
+    unsigned n = 0;
+    while (want[n])
+        n++;
+    assert_int_equal(ids->len, n);
+    for (unsigned i = 0; i < n; i++)
+        assert_string_equal(g_ptr_array_index(ids, i), want[i]);
+}
+
+/* TrustedAuthservIDs: commas and/or spaces, HOSTNAME, none; the CLI's
+ * --authserv-id goes through the same parser. */
+static void trusted_authserv_ids(void **state)
+{
+    (void)state;
+    ct_config *c = load_text("TrustedAuthservIDs mx.example.org, mx2.example.org  hostname,,\tMX3.Example.ORG\n",
+                             NULL);
+    assert_non_null(c);
+    const char *want[] = {"mx.example.org", "mx2.example.org", g_get_host_name(), "MX3.Example.ORG", NULL};
+    assert_ids(c->trusted_authserv_ids, want);
+    /* A copy owns its own list. */
+    ct_config *d = config_dup(c);
+    config_free(c);
+    assert_ids(d->trusted_authserv_ids, want);
+    char *text = config_authserv_ids_text(d->trusted_authserv_ids);
+    assert_true(g_str_has_prefix(text, "mx.example.org,mx2.example.org,"));
+    g_free(text);
+    config_free(d);
+
+    c = load_text("TrustedAuthservIDs None\n", NULL);
+    assert_non_null(c);
+    assert_int_equal(c->trusted_authserv_ids->len, 0);
+    text = config_authserv_ids_text(c->trusted_authserv_ids);
+    assert_string_equal(text, "none");
+    g_free(text);
+    config_free(c);
+
+    GPtrArray *ids = NULL;
+    assert_null(config_parse_authserv_ids("mx.example.org", &ids));
+    const char *one[] = {"mx.example.org", NULL};
+    assert_ids(ids, one);
+    g_ptr_array_unref(ids);
+    ids = NULL;
+    assert_non_null(config_parse_authserv_ids("mx.example.org;", &ids));
+    assert_non_null(config_parse_authserv_ids(" , ", &ids));
+    assert_null(ids);   /* untouched on error */
+}
+
+static void trusted_authserv_id_errors(void **state)
+{
+    (void)state;
+    GString *many = g_string_new("TrustedAuthservIDs");
+    for (unsigned i = 0; i <= CONFIG_MAX_AUTHSERV_IDS; i++)
+        g_string_append_printf(many, " mx%u.example.org", i);
+    g_string_append_c(many, '\n');
+    char *long_id = g_strnfill(256, 'a');
+    char *too_long = g_strdup_printf("TrustedAuthservIDs %s\n", long_id);
+    const struct { const char *text; const char *expect; } cases[] = {
+        {"\nTrustedAuthservIDs mx.example.org; dkim=pass\n",
+         "t.conf:2: TrustedAuthservIDs: an authserv-id is a host or domain name"},
+        {"TrustedAuthservIDs \"mx.example.org\"\n", "t.conf:1: TrustedAuthservIDs: an authserv-id is"},
+        {"TrustedAuthservIDs none, mx.example.org\n",
+         "t.conf:1: TrustedAuthservIDs: none trusts no authserv-id and cannot be listed with others"},
+        {"TrustedAuthservIDs ,\n", "t.conf:1: TrustedAuthservIDs: expected authserv-ids"},
+        {"TrustedAuthservIDs\n", "t.conf:1: TrustedAuthservIDs: missing value"},
+        {"TrustedAuthservIDs a\ntrustedauthservids b\n", "t.conf:2: trustedauthservids: option given twice"},
+        {many->str, "t.conf:1: TrustedAuthservIDs: too many authserv-ids (at most 32)"},
+        {too_long, "t.conf:1: TrustedAuthservIDs: an authserv-id is at most 255 characters"},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *msg = NULL;
+        ct_config *c = load_text(cases[i].text, &msg);
+        assert_null(c);
+        assert_non_null(msg);
+        if (!strstr(msg, cases[i].expect))
+            fail_msg("case %u: got '%s', want '%s'", i, msg, cases[i].expect);
+        g_free(msg);
+    }
+    g_string_free(many, TRUE);
+    g_free(long_id);
+    g_free(too_long);
+}
+
 static void missing_file(void **state)
 {
     (void)state;
@@ -170,6 +256,8 @@ int main(void)
         cmocka_unit_test(shipped_example_is_valid),
         cmocka_unit_test(relative_rules_dir_beside_config),
         cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(trusted_authserv_ids),
+        cmocka_unit_test(trusted_authserv_id_errors),
         cmocka_unit_test(missing_file),
         cmocka_unit_test(binary_file_refused),
     };
