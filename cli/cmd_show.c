@@ -108,6 +108,15 @@ static void show_case_head(const casedb_case *c, GPtrArray *peers)
     show_field("Recipient:", c->recipient);
     show_field("Client:", c->client);
     show_field("Status:", status);
+    if (c->closed_with) {
+        char *when = show_when(c->closed_with_at);
+        char *with = g_strdup_printf("%s by the agency's mail of %s on case %s, which said it "
+                                     "covers this double claim too", c->status, when,
+                                     c->closed_with);
+        show_field("", with);
+        g_free(with);
+        g_free(when);
+    }
     show_field("Amount now:", amount);
     show_field("Deadline now:", c->deadline);
     show_field("First notice:", first);
@@ -175,13 +184,36 @@ static void show_entry(unsigned n, const casedb_entry *e, char **amount_before,
     g_free(sha);
 }
 
+/* The closure of the double claim that ended this case, in its place in
+ * the timeline (it is not a message of this case). */
+static void show_borrowed_closure(unsigned n, const casedb_case *c)
+{
+    char *when = show_when(c->closed_with_at);
+    char *what = g_strdup_printf("the closure of case %s covers this case too", c->closed_with);
+    printf("\n%2u. %s  %s (no message on this case)\n", n, when, c->status);
+    show_field_at(6, "Why:", what);
+    g_free(what);
+    g_free(when);
+}
+
 static void show_case(const export_case *ec, GPtrArray *peers)
 {
-    show_case_head(ec->c, peers);
+    const casedb_case *c = ec->c;
+    show_case_head(c, peers);
     printf("\nTimeline (oldest first):\n");
     char *amount_before = NULL, *deadline_before = NULL;
-    for (guint i = 0; i < ec->timeline->len; i++)
-        show_entry(i + 1, g_ptr_array_index(ec->timeline, i), &amount_before, &deadline_before);
+    unsigned n = 0;
+    bool borrowed = c->closed_with != NULL;
+    for (guint i = 0; i < ec->timeline->len; i++) {
+        const casedb_entry *e = g_ptr_array_index(ec->timeline, i);
+        if (borrowed && e->received > c->closed_with_at) {
+            show_borrowed_closure(++n, c);
+            borrowed = false;
+        }
+        show_entry(++n, e, &amount_before, &deadline_before);
+    }
+    if (borrowed)
+        show_borrowed_closure(++n, c);
     g_free(amount_before);
     g_free(deadline_before);
 }

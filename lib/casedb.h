@@ -104,7 +104,7 @@ typedef enum casedb_error_code {
 } casedb_error_code;
 
 /* Current schema version (PRAGMA user_version after migration). */
-#define CASEDB_SCHEMA_VERSION 2
+#define CASEDB_SCHEMA_VERSION 3
 /* prev_chain of the first message: 64 zeros. */
 #define CASEDB_CHAIN_GENESIS \
     "0000000000000000000000000000000000000000000000000000000000000000"
@@ -174,6 +174,9 @@ typedef struct casedb_case {
     char *amount, *currency, *deadline;
     GPtrArray *duplicates;   /* char*, other case ids for the same image */
     int reopened;            /* times a closed / paid case got a new notice */
+    char *closed_with;       /* case id whose closure covered this one (its double
+                                claim: "both cases have been closed"), or NULL */
+    time_t closed_with_at;   /* when that closure arrived */
 } casedb_case;
 
 void casedb_case_free(casedb_case *c);

@@ -125,12 +125,41 @@ static bool casedb_bind_fact(casedb *db, sqlite3_stmt *st, int idx, const char *
            casedb_bind_text(db, st, idx + 1, late ? v : NULL, err);
 }
 
+/* A closure or payment "of both cases": the same status for this case's
+ * double claims of the same agency that are still open, noting which
+ * case's closure it was.  Only for a claim (not a suspect) whose status
+ * now is closed or paid. */
+bool casedb_case_close_duplicates(casedb *db, const casedb_rec *r, int64_t case_rowid,
+                                  GError **err)
+{
+    static const char sql[] =
+        "UPDATE cases SET status = (SELECT status FROM cases WHERE id = ?1),"
+        " closed_with = ?1, closed_with_at = ?2"
+        " WHERE id IN (SELECT other_ref FROM duplicates WHERE case_ref = ?1)"
+        " AND agency = (SELECT agency FROM cases WHERE id = ?1)"
+        " AND status NOT IN ('closed', 'paid')"
+        " AND (SELECT status FROM cases WHERE id = ?1) IN ('closed', 'paid')";
+    if (!r->trusted || !r->m->v->covers_duplicates)
+        return true;
+    sqlite3_stmt *st = casedb_stmt(db, sql, err);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 1, case_rowid);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->received);
+    if (casedb_step(db, st, "cannot close a double claim", err) < 0)
+        return false;
+    sqlite3_reset(st);
+    return true;
+}
+
 bool casedb_case_update(casedb *db, const casedb_rec *r, int64_t case_rowid,
                         bool *reopened, GError **err)
 {
     static const char sql[] =
         "UPDATE cases SET case_id = coalesce(case_id, ?2), client = coalesce(client, ?3),"
         " status = ?4, reopened = reopened + ?5,"
+        " closed_with = CASE WHEN status = ?4 THEN closed_with END,"
+        " closed_with_at = CASE WHEN status = ?4 THEN closed_with_at END,"
         " first_seen = min(first_seen, ?6), last_seen = max(last_seen, ?6),"
         " amount = coalesce(?7, amount, ?8), currency = coalesce(?9, currency, ?10),"
         " deadline = coalesce(?11, deadline, ?12) WHERE id = ?1";

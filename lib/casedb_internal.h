@@ -91,6 +91,10 @@ bool casedb_link_first_duplicate(casedb *db, int64_t case_rowid, char **duplicat
 bool casedb_case_open(casedb *db, const casedb_rec *r, int64_t *case_rowid, GError **err);
 bool casedb_case_update(casedb *db, const casedb_rec *r, int64_t case_rowid,
                         bool *reopened, GError **err);
+/* After the message is linked: when its verdict says its closure (or
+ * payment) covers the case's double claims, give them that status too. */
+bool casedb_case_close_duplicates(casedb *db, const casedb_rec *r, int64_t case_rowid,
+                                  GError **err);
 
 /* casedb_message.c: insert the message row (with its chain link) and its
  * URLs.  sha256 is the hex digest of the raw bytes. */

@@ -15,6 +15,7 @@ void casedb_case_free(casedb_case *c)
     g_free(c->amount);
     g_free(c->currency);
     g_free(c->deadline);
+    g_free(c->closed_with);
     if (c->duplicates)
         g_ptr_array_unref(c->duplicates);
     g_free(c);
@@ -80,6 +81,8 @@ static casedb_case *casedb_case_from_row(sqlite3_stmt *st)
     c->reopened = sqlite3_column_int(st, 11);
     c->messages = sqlite3_column_int(st, 12);
     c->stale = sqlite3_column_int(st, 13) != 0;
+    c->closed_with = casedb_column_dup(st, 14);
+    c->closed_with_at = (time_t)sqlite3_column_int64(st, 15);
     c->duplicates = g_ptr_array_new_with_free_func(g_free);
     return c;
 }
@@ -90,7 +93,8 @@ static bool casedb_list_rows(casedb *db, const casedb_filter *f, GPtrArray *out,
         "SELECT c.id, c.recipient, c.agency, c.case_id, c.client, c.status, c.first_seen,"
         " c.last_seen, c.amount, c.currency, c.deadline, c.reopened,"
         " (SELECT count(*) FROM messages m WHERE m.case_ref = c.id),"
-        " ?2 AND c.status IN ('reminded', 'escalated') AND c.last_seen < ?3"
+        " ?2 AND c.status IN ('reminded', 'escalated') AND c.last_seen < ?3,"
+        " (SELECT o.case_id FROM cases o WHERE o.id = c.closed_with), c.closed_with_at"
         " FROM cases c WHERE ?1 IS NULL OR c.recipient = ?1"
         " ORDER BY c.recipient, c.first_seen, c.id";
     time_t now = f->now ? f->now : time(NULL);

@@ -93,7 +93,8 @@ static bool casedb_record_txn(casedb *db, const casedb_rec *r, const char *sha25
               : !casedb_case_open(db, r, &out->case_rowid, err))
         return false;
     if (!casedb_message_insert(db, r, out->case_rowid, sha256, err) ||
-        !casedb_link_duplicates(db, r, out->case_rowid, &out->duplicate_of, err))
+        !casedb_link_duplicates(db, r, out->case_rowid, &out->duplicate_of, err) ||
+        !casedb_case_close_duplicates(db, r, out->case_rowid, err))
         return false;
     /* A reminder without the image still belongs to a double-claimed case. */
     return out->duplicate_of ||

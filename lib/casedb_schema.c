@@ -104,6 +104,11 @@ static const char *const casedb_migrations[] = {
     "CREATE TRIGGER messages_chain_head AFTER INSERT ON messages BEGIN"
     "  UPDATE chain_head SET last_id = NEW.id, links = links + 1, chain = NEW.chain;"
     "END;",
+
+    /* 2 → 3: a case closed (or paid) by the closure of its double claim
+     * ("both cases have been closed"): which case's closure, and when. */
+    "ALTER TABLE cases ADD COLUMN closed_with INTEGER REFERENCES cases (id);"
+    "ALTER TABLE cases ADD COLUMN closed_with_at INTEGER;",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(casedb_migrations) == CASEDB_SCHEMA_VERSION);

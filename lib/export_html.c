@@ -114,6 +114,13 @@ static void export_html_attention(GString *out, const export_set *s, const char 
             export_html_esc(items, export_html_case_name(c));
             g_string_append(items, " since a reminder; ask the agency whether it is closed.</li>\n");
         }
+        if (c->closed_with) {
+            g_string_append(items, "<li>Closed with its double claim: case ");
+            export_html_esc(items, export_html_case_name(c));
+            g_string_append(items, " had no closure of its own; the agency's closure of case ");
+            export_html_esc(items, c->closed_with);
+            g_string_append(items, " said it covers both.</li>\n");
+        }
         if (c->reopened) {
             g_string_append(items, "<li>Reopened: case ");
             export_html_esc(items, export_html_case_name(c));

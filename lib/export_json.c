@@ -64,6 +64,7 @@ void export_json_case(GString *out, const export_case *ec)
     g_string_append(out, c->stale ? "true" : "false");
     jsonw_key(out, &first, "reopened");
     g_string_append_printf(out, "%d", c->reopened);
+    export_json_field(out, &first, "closed_with", c->closed_with);
     export_json_time(out, &first, "first_seen", c->first_seen);
     export_json_time(out, &first, "last_seen", c->last_seen);
     jsonw_key(out, &first, "messages");

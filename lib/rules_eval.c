@@ -441,6 +441,21 @@ static tally decide(const evalctx *cx)
     return t;
 }
 
+/* Does the closure or payment say it ends the case's double claims too
+ * ("both cases have been closed")?  A fired rule of the winning agency or
+ * of the pool with "covers duplicates". */
+static bool covers_duplicates(const evalctx *cx, int agency_idx, ct_kind kind)
+{
+    if (kind != CT_KIND_CLOSED && kind != CT_KIND_PAID)
+        return false;
+    for (guint i = 0; i < cx->rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(cx->rs->rules, i);
+        if (cx->fired[i] && r->covers_duplicates && (r->agency < 0 || r->agency == agency_idx))
+            return true;
+    }
+    return false;
+}
+
 static void add_unique(GPtrArray *list, const char *s)
 {
     for (guint i = 0; i < list->len; i++)
@@ -754,6 +769,7 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
         out->verdict = CT_VERDICT_CLAIM;
         out->agency = g_strdup(a->id);
         out->kind = t.kind ? t.kind : CT_KIND_FIRST_NOTICE;
+        out->covers_duplicates = covers_duplicates(&cx, t.agency, out->kind);
         gather_fields(&cx, t.agency, out);
         if (!out->portal_url)
             out->portal_url = portal_from_view(view, a);

@@ -64,6 +64,8 @@ typedef struct rule {
     bool verdict;         /* the verdict depends on it (rules_lazy.c) */
     bool raises;          /* firing can raise a score: score > 0, or read by
                            * a meta with score > 0 (rules_lazy.c) */
+    bool covers_duplicates; /* "covers duplicates": when it fires on a closure
+                           * or payment, that ends the case's double claims */
     bool read_by_meta;    /* an operand of a meta the verdict depends on */
     bool pooled;          /* a shared text rule no such meta reads: it adds
                            * to the pool only, so it cannot make a claim

@@ -459,7 +459,13 @@ static bool rule_attr(loader *ld, const char *kw, char *rest)
         r->describe = g_strdup(rest);
         return true;
     }
-    return fail(ld, "'%s' does not belong in a rule (score, agency, kind, describe)", kw);
+    if (strcmp(kw, "covers") == 0) {
+        if (strcmp(rest, "duplicates") != 0)
+            return fail(ld, "covers takes one value: duplicates");
+        r->covers_duplicates = true;
+        return true;
+    }
+    return fail(ld, "'%s' does not belong in a rule (score, agency, kind, describe, covers)", kw);
 }
 
 /* The outcome of a block's first line (rule, meta, agency). */

@@ -52,6 +52,10 @@ typedef struct verdict {
     GPtrArray *image_urls;  /* char* */
     GPtrArray *page_urls;   /* char* */
 
+    bool covers_duplicates; /* a closure or payment that says it ends "both
+                               cases": the case database ends the case's
+                               double claims with it (rule attribute
+                               "covers duplicates") */
     GPtrArray *rules;       /* char*, names of the rules that fired */
     unsigned truncated;     /* MV_TRUNC_* bits of the view it came from */
     unsigned match_limit_hits; /* rules stopped by PCRE2's match limit */

@@ -84,9 +84,9 @@ rows=$(ct cases --json | perl -MJSON::PP -ne '
   print join(" ", @$o{qw(recipient case_id status messages)}, join(",", @{$o->{duplicates}})), "\n"' |
   sort)
 is "$rows" "$JANE 5103827 closed 3 5106449
-$JANE 5106449 open 1 5103827
+$JANE 5106449 closed 1 5103827
 $WEBMASTER 5103827 open 1 " \
-  "copytroll cases: 5103827 closed after 3 messages, 5106449 open, each the other's duplicate"
+  "copytroll cases: 5103827 closed after 3 messages, 5106449 closed by that closure (\"both cases\"), each the other's duplicate"
 
 # ---------------------------------------------------------------- show
 show=$(ct show 5106449 2>&1)
@@ -97,6 +97,11 @@ like "$show" 'Same image: +DOUBLE CLAIM: the same image is claimed under case 51
   "show: the double claim is spelled out, with where the other case stands"
 like "$show" 'Amount now: +739\.59 EUR' "show: the amount"
 like "$show" 'Deadline now: +2024-02-14' "show: the deadline"
+like "$show" 'Status: +closed$' "show: the other case is closed too"
+like "$show" '^ +closed by the agency.s mail of [0-9-]+ [0-9:]+ UTC on case 5103827, which said it covers this double claim too$' \
+  "show: closed with its double claim, and why"
+is "$(printf '%s\n' "$show" | sed -n 's/^ *[0-9]*\. [0-9-]* [0-9:]* UTC  //p' | tr '\n' '|')" \
+  "first notice|closed (no message on this case)|" "show: the other case's closure in this case's timeline"
 
 show=$(ct show 5103827 --recipient "$JANE" 2>&1)
 is "$?" 0 "copytroll show 5103827 --recipient $JANE exits 0"
@@ -106,8 +111,8 @@ is "$(printf '%s\n' "$show" | sed -n 's/^ *[0-9]*\. [0-9-]* [0-9:]* UTC  //p' | 
 like "$show" 'Amount stated: +789\.59 EUR \(was 739\.59 EUR\)' "show: the raised amount, with the old one"
 like "$show" 'Deadline stated: +2024-02-12 \(was 2024-01-29\)' "show: the moved deadline, with the old one"
 like "$show" 'Status: +closed' "show: status closed"
-like "$show" 'Same image: +DOUBLE CLAIM: the same image is claimed under case 5106449 \(open; first notice [0-9]{4}-[0-9]{2}-[0-9]{2}\)' \
-  "show: the closed case points at its double claim, still open"
+like "$show" 'Same image: +DOUBLE CLAIM: the same image is claimed under case 5106449 \(closed; first notice [0-9]{4}-[0-9]{2}-[0-9]{2}\)' \
+  "show: the closed case points at its double claim, closed with it"
 
 amb=$(ct show 5103827 2>&1)
 is "$?" 2 "show 5103827 without --recipient is ambiguous: exit 2"
@@ -148,7 +153,7 @@ csv=$(perl -e '
 ' "$W/cases.csv" 2>&1)
 is "$csv" "crlf=1 cols=16
 $JANE 5103827 closed 789.59 2024-02-12 5106449
-$JANE 5106449 open 739.59 2024-02-14 5103827
+$JANE 5106449 closed 739.59 2024-02-14 5103827
 $WEBMASTER 5103827 open 739.59 2024-01-29 " "csv parses (RFC 4180, CRLF): one row per case with its fields"
 
 # ---------------------------------------------------------------- json
@@ -161,7 +166,7 @@ json=$(perl -MJSON::PP -e '
         @{$c->{timeline}}), "\n";
   }' "$W/cases.json" 2>&1)
 is "$json" "5103827 closed first_notice:739.59:2024-01-29 reminder:789.59:2024-02-12 closed:null:null
-5106449 open first_notice:739.59:2024-02-14
+5106449 closed first_notice:739.59:2024-02-14
 5103827 open first_notice:739.59:2024-01-29" \
   "json parses: every case with its timeline and the amounts/deadlines each notice stated"
 

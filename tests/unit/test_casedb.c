@@ -70,6 +70,7 @@ typedef struct notice {
     const char *message_id, *in_reply_to, *references;
     const char *raw;           /* NULL: made up from the other fields */
     time_t received;
+    bool covers_duplicates;    /* "both cases have been closed" */
 } notice;
 
 static verdict *notice_verdict(const notice *n)
@@ -84,6 +85,7 @@ static verdict *notice_verdict(const notice *n)
     v->amount = g_strdup(n->amount);
     v->currency = n->amount ? g_strdup("EUR") : NULL;
     v->deadline = g_strdup(n->deadline);
+    v->covers_duplicates = n->covers_duplicates;
     if (n->image)
         g_ptr_array_add(v->image_urls, g_strdup(n->image));
     if (n->page)
@@ -489,6 +491,69 @@ static void test_double_claim(void **state)
     casedb_result_clear(&r2);
     casedb_result_clear(&r3);
     casedb_result_clear(&r4);
+}
+
+/* "Both cases have been closed": a closure whose verdict covers the double
+ * claims closes them too (same agency, still open), saying with which
+ * case; a plain closure closes its own case only; a later notice on the
+ * other case reopens it and forgets the borrowed closure. */
+static void test_closure_covers_double_claim(void **state)
+{
+    fx *f = *state;
+    const char *img = "https://example.org/uploads/screenshot.jpg";
+    casedb_result r[6];
+    record(f->db, "a@example.org",
+           &(notice){.case_id = "111", .kind = CT_KIND_FIRST_NOTICE, .image = img, .received = T0},
+           &r[0]);
+    record(f->db, "a@example.org",
+           &(notice){.case_id = "222", .kind = CT_KIND_FIRST_NOTICE, .image = img,
+                     .received = T0 + DAY}, &r[1]);
+    /* Another agency's claim on the same image is not "both cases". */
+    record(f->db, "a@example.org",
+           &(notice){.agency = "pixsy", .case_id = "P-9", .kind = CT_KIND_FIRST_NOTICE,
+                     .image = img, .received = T0 + DAY}, &r[2]);
+    /* A closure that does not say so closes its own case only. */
+    record(f->db, "a@example.org",
+           &(notice){.case_id = "111", .kind = CT_KIND_CLOSED, .received = T0 + 2 * DAY}, &r[3]);
+    GPtrArray *cases = list(f->db, "a@example.org", "all", T0);
+    assert_string_equal(case_at(cases, 0)->status, "closed");
+    assert_string_equal(case_at(cases, 1)->status, "open");
+    g_ptr_array_unref(cases);
+    /* "I can confirm that both cases have been closed." */
+    record(f->db, "a@example.org",
+           &(notice){.case_id = "111", .kind = CT_KIND_CLOSED, .covers_duplicates = true,
+                     .received = T0 + 3 * DAY}, &r[4]);
+    cases = list(f->db, "a@example.org", "all", T0);
+    assert_int_equal(cases->len, 3);
+    for (guint i = 0; i < cases->len; i++) {
+        casedb_case *c = case_at(cases, i);
+        if (strcmp(c->case_id, "222") == 0) {
+            assert_string_equal(c->status, "closed");
+            assert_string_equal(c->closed_with, "111");
+            assert_int_equal(c->closed_with_at, T0 + 3 * DAY);
+            assert_int_equal(c->messages, 1);     /* no message of its own */
+        } else if (strcmp(c->case_id, "P-9") == 0) {
+            assert_string_equal(c->status, "open");
+            assert_null(c->closed_with);
+        } else {
+            assert_string_equal(c->status, "closed");
+            assert_null(c->closed_with);
+        }
+    }
+    g_ptr_array_unref(cases);
+    /* The agency writes again about 222: reopened, its own status now. */
+    record(f->db, "a@example.org",
+           &(notice){.case_id = "222", .kind = CT_KIND_REMINDER, .received = T0 + 4 * DAY}, &r[5]);
+    assert_true(r[5].reopened);
+    cases = list(f->db, "a@example.org", "all", T0);
+    for (guint i = 0; i < cases->len; i++)
+        if (strcmp(case_at(cases, i)->case_id, "222") == 0) {
+            assert_string_equal(case_at(cases, i)->status, "reminded");
+            assert_null(case_at(cases, i)->closed_with);
+        }
+    g_ptr_array_unref(cases);
+    for (unsigned i = 0; i < G_N_ELEMENTS(r); i++)
+        casedb_result_clear(&r[i]);
 }
 
 static void test_suspect_is_no_double_claim(void **state)
@@ -962,6 +1027,7 @@ int main(void)
         T(test_url_linking),
         T(test_page_url_linking),
         T(test_double_claim),
+        T(test_closure_covers_double_claim),
         T(test_suspect_is_no_double_claim),
         T(test_reopen_after_closed),
         T(test_status_moves),

@@ -434,6 +434,40 @@ static void jit_on_first_use(void **state)
     rules_unref(rs);
 }
 
+/* "covers duplicates": a closure (or payment) whose covering rule fired
+ * says so in the verdict; a plain closure, or a covering rule on a notice
+ * that is not a closure, does not. */
+static void closure_covers_duplicates(void **state)
+{
+    (void)state;
+    ruleset *rs = load("agency x\n"
+                       "rule X_NAME body /acme/\n  agency x\n  score 5\n"
+                       "rule X_CLOSED body /closed/\n  agency x\n  score 0\n  kind closed\n"
+                       "rule X_REMIND body /reminder/\n  agency x\n  score 0\n  kind reminder\n"
+                       "rule BOTH body /both cases/\n  score 0\n  covers duplicates\n", NULL);
+    assert_non_null(rs);
+    static const struct { const char *body; ct_kind kind; bool covers; } cases[] = {
+        {"acme: both cases have been closed", CT_KIND_CLOSED, true},
+        {"acme: your case has been closed", CT_KIND_CLOSED, false},
+        {"acme: a reminder about both cases", CT_KIND_REMINDER, false},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        msgview *v = testutil_view("a@b.example", "x", cases[i].body);
+        verdict *out = rules_eval(rs, v, NULL);
+        assert_int_equal(out->verdict, CT_VERDICT_CLAIM);
+        assert_int_equal(out->kind, cases[i].kind);
+        if (out->covers_duplicates != cases[i].covers)
+            fail_msg("case %u: covers_duplicates %d", i, out->covers_duplicates);
+        verdict_free(out);
+        testutil_view_free(v);
+    }
+    rules_unref(rs);
+    char *msg = NULL;
+    assert_null(load("rule A body /x/\n  covers everything\n", &msg));
+    assert_non_null(strstr(msg, "t.rules:2: covers takes one value: duplicates"));
+    g_free(msg);
+}
+
 static void bound_stops_early(void **state)
 {
     (void)state;
@@ -610,6 +644,7 @@ int main(void)
         cmocka_unit_test(match_limit_counts),
         cmocka_unit_test(lazy_extraction),
         cmocka_unit_test(bound_stops_early),
+        cmocka_unit_test(closure_covers_duplicates),
         cmocka_unit_test(jit_on_first_use),
         cmocka_unit_test(pooled_rules_wait_for_an_agency),
         cmocka_unit_test(load_errors),
