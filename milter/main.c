@@ -125,7 +125,11 @@ static bool load_all(const char *path, ct_config **config, ruleset **rules)
     if (*config)
         *rules = rules_load_dir((*config)->rules_dir, &err);
     if (!*config || !*rules) {
-        fprintf(stderr, "copytroll-milter: %s\n", err->message);
+        /* A rule load reports every error, one line each. */
+        char **lines = g_strsplit(err->message, "\n", -1);
+        for (char **l = lines; *l; l++)
+            fprintf(stderr, "copytroll-milter: %s\n", *l);
+        g_strfreev(lines);
         g_error_free(err);
         config_free(*config);
         return false;
