@@ -107,8 +107,8 @@ static const char *const casedb_migrations[] = {
 
     /* 2 → 3: a case closed (or paid) by the closure of its double claim
      * ("both cases have been closed"): which case's closure, and when. */
-    "ALTER TABLE cases ADD COLUMN closed_with INTEGER REFERENCES cases (id);"
-    "ALTER TABLE cases ADD COLUMN closed_with_at INTEGER;",
+    ("ALTER TABLE cases ADD COLUMN closed_with INTEGER REFERENCES cases (id);"
+     "ALTER TABLE cases ADD COLUMN closed_with_at INTEGER;"),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(casedb_migrations) == CASEDB_SCHEMA_VERSION);
