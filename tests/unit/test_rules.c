@@ -331,34 +331,24 @@ static void lazy_extraction(void **state)
  * does not run (and is not listed), a negated operand of a scoring meta
  * does.  The verdict is the same either way; COPYTROLL_NO_LAZY=1 runs
  * every rule and gives the exact score. */
-/* A shared rule no meta reads ("pooled") only adds to the pool: when no
- * agency's own rule can match, it is not even looked at; once one can, it
- * counts as before.  A shared rule a meta reads is not pooled. */
-static void pooled_rules_wait_for_an_agency(void **state)
+/* A message's expected outcome, bounded (as shipped) and with every rule
+ * run (COPYTROLL_NO_LAZY): verdict, score, and whether one rule is listed. */
+typedef struct bound_case {
+    const char *body;
+    ct_verdict verdict;
+    double score, score_all;
+    bool listed, listed_all;
+} bound_case;
+
+static void check_bounded(const char *rules_text, const char *watched, const bound_case *cases,
+                          unsigned n)
 {
-    (void)state;
-    const char *text = "agency x\n"
-                       "rule X_NAME body /acme/\n  agency x\n  score 1\n"
-                       "rule GEN_PAY body /pay (?:now|today)/\n  score 4\n"
-                       "rule GEN_LAWYER body /lawyer/\n  score 0\n"
-                       "meta X_THREAT GEN_LAWYER && X_NAME\n  agency x\n  score 4\n";
-    static const struct {
-        const char *body;
-        ct_verdict verdict;
-        double score, score_all;
-        bool pay, pay_all;          /* GEN_PAY listed */
-    } cases[] = {
-        {"please pay now", CT_VERDICT_NONE, 0, 4, false, true},
-        {"acme: please pay today", CT_VERDICT_CLAIM, 5, 5, true, true},
-        {"acme's lawyer", CT_VERDICT_CLAIM, 5, 5, false, false},
-        {"a lawyer: pay now", CT_VERDICT_NONE, 0, 4, false, true},
-    };
     for (int all = 0; all < 2; all++) {
         if (all)
             g_setenv("COPYTROLL_NO_LAZY", "1", TRUE);
-        ruleset *rs = load(text, NULL);
+        ruleset *rs = load(rules_text, NULL);
         assert_non_null(rs);
-        for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        for (unsigned i = 0; i < n; i++) {
             msgview *v = testutil_view("a@b.example", "x", cases[i].body);
             verdict *out = rules_eval(rs, v, NULL);
             assert_int_equal(out->verdict, cases[i].verdict);
@@ -366,13 +356,35 @@ static void pooled_rules_wait_for_an_agency(void **state)
             if (out->score < want - 0.01 || out->score > want + 0.01)
                 fail_msg("case %u (%s): score %.2f, expected %.2f", i, all ? "every rule" : "bounded",
                          out->score, want);
-            assert_int_equal(has_rule(out, "GEN_PAY"), all ? cases[i].pay_all : cases[i].pay);
+            if (has_rule(out, watched) != (all ? cases[i].listed_all : cases[i].listed))
+                fail_msg("case %u (%s): %s %s", i, all ? "every rule" : "bounded", watched,
+                         has_rule(out, watched) ? "listed" : "not listed");
             verdict_free(out);
             testutil_view_free(v);
         }
         rules_unref(rs);
     }
     g_unsetenv("COPYTROLL_NO_LAZY");
+}
+
+/* A shared rule no meta reads ("pooled") only adds to the pool: when no
+ * agency's own rule can match, it is not even looked at; once one can, it
+ * counts as before.  A shared rule a meta reads is not pooled. */
+static void pooled_rules_wait_for_an_agency(void **state)
+{
+    (void)state;
+    static const bound_case cases[] = {   /* GEN_PAY listed? */
+        {"please pay now", CT_VERDICT_NONE, 0, 4, false, true},
+        {"acme: please pay today", CT_VERDICT_CLAIM, 5, 5, true, true},
+        {"acme's lawyer", CT_VERDICT_CLAIM, 5, 5, false, false},
+        {"a lawyer: pay now", CT_VERDICT_NONE, 0, 4, false, true},
+    };
+    check_bounded("agency x\n"
+                  "rule X_NAME body /acme/\n  agency x\n  score 1\n"
+                  "rule GEN_PAY body /pay (?:now|today)/\n  score 4\n"
+                  "rule GEN_LAWYER body /lawyer/\n  score 0\n"
+                  "meta X_THREAT GEN_LAWYER && X_NAME\n  agency x\n  score 4\n",
+                  "GEN_PAY", cases, G_N_ELEMENTS(cases));
 }
 
 /* Patterns are JIT-compiled on first use: threads sharing a fresh rule set
@@ -471,18 +483,7 @@ static void closure_covers_duplicates(void **state)
 static void bound_stops_early(void **state)
 {
     (void)state;
-    const char *text = "agency x\n"
-                       "rule X_NAME body /acme/\n  agency x\n  score 3\n"
-                       "rule X_DEMAND body /pay now/\n  agency x\n  score 3\n"
-                       "rule NEG_STORY body /my story/\n  score -4\n"
-                       "meta X_CLEAN X_NAME && !NEG_STORY\n  agency x\n  score 2\n"
-                       "rule NEG_BLOG body /my blog/\n  score -2\n";
-    static const struct {
-        const char *body;
-        ct_verdict verdict;
-        double score, score_all;    /* as shipped, with every rule run */
-        bool blog, blog_all;        /* NEG_BLOG listed */
-    } cases[] = {
+    static const bound_case cases[] = {   /* NEG_BLOG listed? */
         /* 3 - 4: the meta fails; NEG_BLOG cannot help any more */
         {"acme, my story and my blog", CT_VERDICT_NONE, -1, -3, false, true},
         /* 3 + 3 + 2 - 2: a claim runs everything */
@@ -492,26 +493,13 @@ static void bound_stops_early(void **state)
         /* 3 + 2 = 5 may still be reached until X_NAME ran */
         {"acme on my blog", CT_VERDICT_NONE, 3, 3, true, true},
     };
-    for (int all = 0; all < 2; all++) {
-        if (all)
-            g_setenv("COPYTROLL_NO_LAZY", "1", TRUE);
-        ruleset *rs = load(text, NULL);
-        assert_non_null(rs);
-        for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-            msgview *v = testutil_view("a@b.example", "x", cases[i].body);
-            verdict *out = rules_eval(rs, v, NULL);
-            assert_int_equal(out->verdict, cases[i].verdict);
-            double want = all ? cases[i].score_all : cases[i].score;
-            if (out->score < want - 0.01 || out->score > want + 0.01)
-                fail_msg("case %u (%s): score %.2f, expected %.2f", i, all ? "every rule" : "bounded",
-                         out->score, want);
-            assert_int_equal(has_rule(out, "NEG_BLOG"), all ? cases[i].blog_all : cases[i].blog);
-            verdict_free(out);
-            testutil_view_free(v);
-        }
-        rules_unref(rs);
-    }
-    g_unsetenv("COPYTROLL_NO_LAZY");
+    check_bounded("agency x\n"
+                  "rule X_NAME body /acme/\n  agency x\n  score 3\n"
+                  "rule X_DEMAND body /pay now/\n  agency x\n  score 3\n"
+                  "rule NEG_STORY body /my story/\n  score -4\n"
+                  "meta X_CLEAN X_NAME && !NEG_STORY\n  agency x\n  score 2\n"
+                  "rule NEG_BLOG body /my blog/\n  score -2\n",
+                  "NEG_BLOG", cases, G_N_ELEMENTS(cases));
 }
 
 static void load_errors(void **state)
