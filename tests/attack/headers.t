@@ -20,12 +20,7 @@
 # Runs in a private network namespace; needs root.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
-pf_require
+. "$T_DIR/../lib/postfix-test.sh"
 perl -MJSON::PP -e 1 2>/dev/null || skip_all "perl JSON::PP missing"
 pf_isolate "$0" "$@"
 

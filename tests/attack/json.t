@@ -16,12 +16,7 @@ ct_require_programs
 perl -MJSON::PP -e 1 2>/dev/null || skip_all "perl JSON::PP missing"
 
 ATTACK=$CT_ROOT/tests/fixtures/attack
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-json.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
+ct_workdir json
 CONF=$WORK/ct.conf
 printf 'RulesDir %s\nDatabase %s\n' "$CT_ROOT/conf/rules.d" "$WORK/cases.db" >"$CONF"
 

@@ -14,12 +14,7 @@ ct_require_programs
 NOTICE=$CT_ROOT/tests/corpus/claims/copytrack-en-closed-02.eml
 [ -r "$NOTICE" ] || skip_all "no $NOTICE"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-authserv.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+ct_workdir authserv
 
 CONF=$WORK/ct.conf
 printf 'RulesDir %s\nDatabase %s\nTrustedAuthservIDs mx.site.example\n' \

@@ -17,12 +17,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed (make deps
 CLAIMS=$CT_ROOT/tests/corpus/claims
 ls "$CLAIMS"/copytrack-en-*.eml >/dev/null 2>&1 || skip_all "no COPYTRACK notices in $CLAIMS"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-casefile.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+ct_workdir casefile
 
 DB=$WORK/cases.db
 CONF=$WORK/ct.conf

@@ -13,9 +13,7 @@ T_DIR=$(cd "$(dirname "$0")" && pwd)
 ct_paths "$0"
 [ -x "$CT_CLI" ] || skip_all "$CT_CLI not built (make all)"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-usage.XXXXXX") || bail_out "mktemp failed"
-trap 'rm -rf "$WORK"' EXIT
-trap 'exit 1' HUP INT TERM
+ct_workdir usage
 
 COMMANDS="scan cases show export rules import verify purge stats"
 

@@ -14,12 +14,7 @@
 # needs root.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
-pf_require
+. "$T_DIR/../lib/postfix-test.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 (the command) not installed (make deps)"
 perl -MJSON::PP -MDigest::SHA -e 1 2>/dev/null || skip_all "perl JSON::PP / Digest::SHA missing"
 pf_isolate "$0" "$@"

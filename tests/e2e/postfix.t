@@ -8,12 +8,7 @@
 # inet:PORT@127.0.0.1.  Runs in a private network namespace; needs root.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
-pf_require
+. "$T_DIR/../lib/postfix-test.sh"
 pf_isolate "$0" "$@"
 
 MAIL=$CT_ROOT/tests/fixtures/mail

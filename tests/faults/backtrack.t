@@ -16,13 +16,10 @@ ct_require_programs
 perl -MJSON::PP -e 1 2>/dev/null || skip_all "perl JSON::PP missing"
 
 ATTACK=$CT_ROOT/tests/fixtures/attack
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-backtrack.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
+ct_workdir backtrack
+ct_before_cleanup() {
   milter_stop
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
 
 # The shipped rules (linked, not copied) plus the bad one.
 mkdir "$WORK/rules.d"

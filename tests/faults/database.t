@@ -13,12 +13,7 @@
 # the read-only mount and the full disk are skipped); needs root.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
-pf_require
+. "$T_DIR/../lib/postfix-test.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed (make deps)"
 # A private mount namespace as well, for the tmpfs; without one the
 # read-only mount and the full disk are skipped.

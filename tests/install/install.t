@@ -14,12 +14,7 @@ ct_paths "$0"
 ct_require_programs
 command -v make >/dev/null 2>&1 || skip_all "make not installed"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-install.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+ct_workdir install
 
 D=$WORK/root
 # The programs are the ones already built under $CT_BUILD: OUT points make

@@ -14,12 +14,7 @@
 # Needs root; runs in a private network namespace.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
-pf_require
+. "$T_DIR/../lib/postfix-test.sh"
 pf_isolate "$0" "$@"
 
 MAIL=$CT_ROOT/tests/fixtures/mail

@@ -13,9 +13,7 @@ CF_M4=/usr/share/sendmail/cf/m4/cf.m4
 command -v m4 >/dev/null 2>&1 || skip_all "m4 not installed"
 [ -r "$CF_M4" ] || skip_all "sendmail-cf not installed ($CF_M4)"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-sendmail.XXXXXX") || bail_out "mktemp failed"
-trap 'rm -rf "$WORK"' EXIT
-trap 'exit 1' HUP INT TERM
+ct_workdir sendmail
 
 LINE=$(grep -m 1 '^INPUT_MAIL_FILTER(' "$CT_ROOT/README.md")
 like "$LINE" "^INPUT_MAIL_FILTER\\(\`copytroll', \`S=unix:/run/copytroll/milter.sock, F=, T=" \

@@ -16,6 +16,10 @@
 # Every helper returns 0 on pass and 1 on failure so a test can act on it
 # (`ok "daemon up" kill -0 "$pid" || bail_out "no daemon"`).
 #   bail_out REASON         "Bail out! REASON" and exit 255
+#   ct_workdir NAME         a new directory in $WORK (ct-NAME.XXXXXX under
+#                           TMPDIR), removed at exit unless CT_KEEP=1; a
+#                           test that must stop something first defines
+#                           ct_before_cleanup, which runs before that
 
 TAP_N=0
 TAP_FAILED=0
@@ -100,4 +104,17 @@ done_testing() {
   [ -n "$TAP_PLANNED" ] || echo "1..$TAP_N"
   [ "$TAP_FAILED" -gt 254 ] && TAP_FAILED=254
   exit "$TAP_FAILED"
+}
+
+ct_workdir() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-$1.XXXXXX") || bail_out "mktemp failed"
+  trap ct_workdir_cleanup EXIT
+  trap 'exit 1' HUP INT PIPE TERM
+}
+
+ct_workdir_cleanup() {
+  if command -v ct_before_cleanup >/dev/null 2>&1; then
+    ct_before_cleanup
+  fi
+  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
 }

@@ -11,12 +11,7 @@
 # Runs in a private network namespace; needs root.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
-pf_require
+. "$T_DIR/../lib/postfix-test.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed (make deps)"
 pf_isolate "$0" "$@"
 

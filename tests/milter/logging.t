@@ -14,13 +14,10 @@ ct_paths "$0"
 command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed (make deps)"
 ct_require_programs
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-logging.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
+ct_workdir logging
+ct_before_cleanup() {
   milter_stop
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
 
 FIX=$CT_ROOT/tests/fixtures/mail
 PROTO=$CT_ROOT/tests/protocol

@@ -28,16 +28,13 @@ for g in postfix mail daemon; do
 done
 [ -n "$GROUP" ] || skip_all "no group (postfix, mail, daemon) to give the socket to"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-privs.XXXXXX") || bail_out "mktemp failed"
+ct_workdir privs
 chmod 0755 "$WORK"
 OTHER_PID=
-cleanup() {
+ct_before_cleanup() {
   milter_stop
   [ -n "$OTHER_PID" ] && kill "$OTHER_PID" 2>/dev/null
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
 
 # The database, spool and status file live where nobody may write; the
 # socket directory stays root's (the socket is made before the drop).

@@ -16,16 +16,13 @@ ct_paths "$0"
 command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed (make deps)"
 ct_require_programs
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-reload.XXXXXX") || bail_out "mktemp failed"
+ct_workdir reload
 LOOP_PIDS=
-cleanup() {
+ct_before_cleanup() {
   : >"$WORK/stop"
   for p in $LOOP_PIDS; do kill "$p" 2>/dev/null; done
   milter_stop
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
 
 FIX=$CT_ROOT/tests/fixtures/mail
 RULES=$WORK/rules.d

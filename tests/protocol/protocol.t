@@ -13,13 +13,10 @@ command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed (mak
 perl -MJSON::PP -e 1 2>/dev/null || skip_all "perl JSON::PP missing"
 ct_require_programs
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-protocol.XXXXXX") || bail_out "mktemp failed"
-cleanup() {
+ct_workdir protocol
+ct_before_cleanup() {
   milter_stop
-  if [ "${CT_KEEP:-0}" = 1 ]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
 
 MILTER_LOG=$WORK/milter.log
 milter_config "$WORK/milter.conf" "unix:$WORK/milter.sock" "$WORK/cases.db" \
