@@ -7,10 +7,7 @@
 # list (for a mailbox delivered by another MTA); bad lists are refused.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
+. "$T_DIR/../lib/program-test.sh"
 NOTICE=$CT_ROOT/tests/corpus/claims/copytrack-en-closed-02.eml
 [ -r "$NOTICE" ] || skip_all "no $NOTICE"
 

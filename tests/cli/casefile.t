@@ -9,10 +9,7 @@
 # replaces a PDF letter it cannot clean.  No root, no network.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
+. "$T_DIR/../lib/program-test.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed (make deps)"
 CLAIMS=$CT_ROOT/tests/corpus/claims
 ls "$CLAIMS"/copytrack-en-*.eml >/dev/null 2>&1 || skip_all "no COPYTRACK notices in $CLAIMS"

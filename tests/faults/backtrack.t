@@ -9,10 +9,7 @@
 # Needs the built programs; the milter part needs miltertest.  No root.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
+. "$T_DIR/../lib/program-test.sh"
 perl -MJSON::PP -e 1 2>/dev/null || skip_all "perl JSON::PP missing"
 
 ATTACK=$CT_ROOT/tests/fixtures/attack

@@ -8,10 +8,7 @@
 # uninstall` removes what install put.  No root needed.
 set -u
 T_DIR=$(cd "$(dirname "$0")" && pwd)
-. "$T_DIR/../lib/tap.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
+. "$T_DIR/../lib/program-test.sh"
 command -v make >/dev/null 2>&1 || skip_all "make not installed"
 
 ct_workdir install

@@ -11,9 +11,6 @@
 # (ct_paths; CT_BUILD selects another build) and skips the whole test when
 # they or Postfix's programs are missing.  pf_isolate then re-runs the test
 # as root in a private network namespace.
-. "$T_DIR/../lib/tap.sh"
+. "$T_DIR/../lib/program-test.sh"
 . "$T_DIR/../lib/postfix.sh"
-. "$T_DIR/../lib/milter.sh"
-ct_paths "$0"
-ct_require_programs
 pf_require
