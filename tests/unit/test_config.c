@@ -114,10 +114,29 @@ static void relative_rules_dir_beside_config(void **state)
 }
 
 /* Each bad line must be refused naming the file, the line and the reason. */
+/* A config text that must be refused, and what the message must say. */
+typedef struct bad_config {
+    const char *text;
+    const char *expect;
+} bad_config;
+
+static void expect_errors(const bad_config *cases, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char *msg = NULL;
+        ct_config *c = load_text(cases[i].text, &msg);
+        assert_null(c);
+        assert_non_null(msg);
+        if (!strstr(msg, cases[i].expect))
+            fail_msg("case %u: got '%s', want '%s'", i, msg, cases[i].expect);
+        g_free(msg);
+    }
+}
+
 static void errors_name_file_and_line(void **state)
 {
     (void)state;
-    static const struct { const char *text; const char *expect; } cases[] = {
+    static const bad_config cases[] = {
         {"Socket unix:/x\nSokcet unix:/y\n", "t.conf:2: Sokcet: unknown option"},
         {"OnError maybe\n", "t.conf:1: OnError: expected accept or tempfail"},
         {"\n\nTagAll perhaps\n", "t.conf:3: TagAll: expected yes or no"},
@@ -133,15 +152,7 @@ static void errors_name_file_and_line(void **state)
         {"TagAll yes\nTagAll no\n", "t.conf:2: TagAll: option given twice"},
         {"SyslogFacility kern\n", "t.conf:1: SyslogFacility: expected a syslog facility"},
     };
-    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *msg = NULL;
-        ct_config *c = load_text(cases[i].text, &msg);
-        assert_null(c);
-        assert_non_null(msg);
-        if (!strstr(msg, cases[i].expect))
-            fail_msg("case %u: got '%s', want '%s'", i, msg, cases[i].expect);
-        g_free(msg);
-    }
+    expect_errors(cases, G_N_ELEMENTS(cases));
 }
 
 static void assert_ids(const GPtrArray *ids, const char *const *want)
@@ -201,7 +212,7 @@ static void trusted_authserv_id_errors(void **state)
     g_string_append_c(many, '\n');
     char *long_id = g_strnfill(256, 'a');
     char *too_long = g_strdup_printf("TrustedAuthservIDs %s\n", long_id);
-    const struct { const char *text; const char *expect; } cases[] = {
+    const bad_config cases[] = {
         {"\nTrustedAuthservIDs mx.example.org; dkim=pass\n",
          "t.conf:2: TrustedAuthservIDs: an authserv-id is a host or domain name"},
         {"TrustedAuthservIDs \"mx.example.org\"\n", "t.conf:1: TrustedAuthservIDs: an authserv-id is"},
@@ -213,15 +224,7 @@ static void trusted_authserv_id_errors(void **state)
         {many->str, "t.conf:1: TrustedAuthservIDs: too many authserv-ids (at most 32)"},
         {too_long, "t.conf:1: TrustedAuthservIDs: an authserv-id is at most 255 characters"},
     };
-    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *msg = NULL;
-        ct_config *c = load_text(cases[i].text, &msg);
-        assert_null(c);
-        assert_non_null(msg);
-        if (!strstr(msg, cases[i].expect))
-            fail_msg("case %u: got '%s', want '%s'", i, msg, cases[i].expect);
-        g_free(msg);
-    }
+    expect_errors(cases, G_N_ELEMENTS(cases));
     g_string_free(many, TRUE);
     g_free(long_id);
     g_free(too_long);
