@@ -335,6 +335,39 @@ static void push(h2t *h, const tag *t)
     h->depth++;
 }
 
+/* A link whose visible text is its own address without the scheme
+ * ("example.org/page" for https://example.org/page) shows the whole URL
+ * in the text, as a mail client shows it when hovered: rules looking for
+ * URLs in the text find it.  Only when the text is exactly that (case
+ * aside for the host, a trailing slash aside) and the cap allows. */
+static void spell_out_address(h2t *h, const GString *text)
+{
+    const char *url = h->link_url->str;
+    const char *rest = NULL;
+    if (!g_ascii_strncasecmp(url, "https://", 8))
+        rest = url + 8;
+    else if (!g_ascii_strncasecmp(url, "http://", 7))
+        rest = url + 7;
+    if (!rest || !text->len || strpbrk(text->str, " \t") || !strchr(text->str, '.'))
+        return;
+    size_t n = strlen(rest), t = text->len;
+    if (n && rest[n - 1] == '/' && (t == n - 1 || text->str[t - 1] != '/'))
+        n--;
+    if (t != n || g_ascii_strncasecmp(rest, text->str, n) != 0)
+        return;
+    /* The text was emitted as written: find it at the end of out. */
+    GString *out = h->out;
+    size_t end = out->len;
+    while (end > h->link_start && is_space(out->str[end - 1]))
+        end--;
+    if (end - h->link_start < t || memcmp(out->str + end - t, text->str, t) != 0)
+        return;
+    size_t extra = (size_t)(rest - url);
+    if (out->len + extra >= h->cap)
+        return;
+    g_string_insert_len(out, (gssize)(end - t), url, (gssize)extra);
+}
+
 static void finish_link(h2t *h)
 {
     if (!h->link_open)
@@ -353,12 +386,14 @@ static void finish_link(h2t *h)
             g_string_truncate(s, s->len - 1);
         mvtext_clip(s, LINK_TEXT_MAX);
     }
-    h->link(h->link_url->str, s->len ? s->str : NULL, h->ud);
+    if (h->link)
+        h->link(h->link_url->str, s->len ? s->str : NULL, h->ud);
+    spell_out_address(h, s);
 }
 
 static void handle_links(h2t *h, const tag *t)
 {
-    if (!h->link || suppressed(h) || t->hidden)
+    if (suppressed(h) || t->hidden)
         return;
     if (!strcmp(t->name, "a") && t->href.p) {
         g_string_assign(h->link_url, attr_value(h, t->href, true));
@@ -370,7 +405,7 @@ static void handle_links(h2t *h, const tag *t)
     }
     span url = !strcmp(t->name, "img") ? t->src : !strcmp(t->name, "area") ? t->href
                                                                           : (span){ 0 };
-    if (!url.p)
+    if (!url.p || !h->link)
         return;
     g_string_assign(h->img_url, attr_value(h, url, true));
     if (!h->img_url->len)

@@ -162,6 +162,35 @@ static void test_links(void **state)
     links_free(l);
 }
 
+/* A link written as its own address without the scheme shows the whole
+ * URL in the text; any other link text stays as written. */
+static void test_bare_address_links(void **state)
+{
+    (void)state;
+    static const struct { const char *html, *text; } cases[] = {
+        {"on <a href=\"https://shop.example/kurse\">shop.example/kurse</a>.",
+         "on https://shop.example/kurse.\n"},
+        {"<a href=\"https://www.Example.org/\">www.example.org</a>", "https://www.example.org\n"},
+        {"<a href=\"http://y.example/b/\">y.example/b/</a>", "http://y.example/b/\n"},
+        {"<a href=\"https://x.example/a\">click here</a>", "click here\n"},
+        {"<a href=\"https://x.example/a\">other.example/a</a>", "other.example/a\n"},
+        {"<a href=\"mailto:a@x.example\">a@x.example</a>", "a@x.example\n"},
+        {"<a href=\"https://x.example/a\">x.<b>example</b>/a</a>", "https://x.example/a\n"},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *t = conv(cases[i].html, NULL);
+        if (strcmp(t, cases[i].text) != 0)
+            fail_msg("case %u: got '%s', want '%s'", i, t, cases[i].text);
+        g_free(t);
+    }
+    /* Never past the cap. */
+    GString *out = g_string_new(NULL);
+    const char *html = "<a href=\"https://shop.example/kurse\">shop.example/kurse</a>";
+    html2text(html, strlen(html), out, 20, NULL, NULL);
+    assert_true(out->len <= 20);
+    g_string_free(out, TRUE);
+}
+
 static void test_cap(void **state)
 {
     (void)state;
@@ -241,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_dropped_content),
         cmocka_unit_test(test_hidden),
         cmocka_unit_test(test_links),
+        cmocka_unit_test(test_bare_address_links),
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_sniff_charset),
