@@ -19,6 +19,9 @@
  *                    calls link(url, alt).  URLs are entity-decoded with
  *                    tabs and line breaks removed; scheme filtering is left
  *                    to the caller.  Hidden links are not reported.
+ *                    A link whose text is its own address without the
+ *                    scheme ("example.org/page") shows the whole URL in
+ *                    the text.
  *                Malformed HTML is read the way a lenient browser would: an
  *                unclosed comment, script or tag ends the text; implicitly
  *                closed elements (p, li, td ...) close.  Nothing recurses, so
