@@ -79,6 +79,17 @@ like "$(line 4TQ1C1A002)" \
 like "$(line 4TQ1C1A002)" "rules=(.*,)?CT_FROM(,|\$)" "LogWhy yes: COPYTRACK's sender rule among them"
 ok "LogWhy yes: still nothing of the messages in the log" no_content "$log"
 
+# ---- SIGHUP stops the milter (libmilter's rule), and the log says why
+MILTER_LOG=$WORK/milter-hup.log
+milter_config "$WORK/hup.conf" "unix:$WORK/hup.sock" "$WORK/hup.db"
+milter_start "$WORK/hup.conf" || bail_out "copytroll-milter did not start (SIGHUP)"
+kill -HUP "$MILTER_PID"
+i=0; while ct_alive "$MILTER_PID" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+ok "SIGHUP: the milter stops (as libmilter does)" sh -c "! kill -0 $MILTER_PID 2>/dev/null"
+milter_stop
+like "$(cat "$MILTER_LOG")" "SIGHUP: stopping, as libmilter does on HUP \\(to reload rules and config, send SIGUSR1" \
+  "SIGHUP: the log says why the milter stops, and what reloads"
+
 # ---- syslog: root, private mount namespace, our own /dev/log
 if [ "$(id -u)" -ne 0 ]; then
   skip "syslog facility" "needs root (private mount namespace for /dev/log)"
