@@ -26,12 +26,6 @@ notice() {
 notice mx.forger.example >"$WORK/forged.eml"
 notice MX.Site.Example >"$WORK/trusted.eml"
 ct() { "$CT_CLI" -c "$CONF" "$@"; }
-run() {
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  RC=$?
-  OUT=$(cat "$WORK/out")
-  ERR=$(cat "$WORK/err")
-}
 
 run ct scan "$NOTICE"
 like "$OUT" ": claim agency=copytrack " "the notice as sent by COPYTRACK is a claim" || diag "$ERR"

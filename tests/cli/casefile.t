@@ -22,13 +22,6 @@ printf 'RulesDir %s\nDatabase %s\nSpoolDir %s\nRetentionDays 30\n' \
   "$CT_ROOT/conf/rules.d" "$DB" "$WORK/spool" >"$CONF"
 RCPT=site@example.org
 ct() { "$CT_CLI" -c "$CONF" "$@"; }
-# run CMD…: sets OUT (stdout), ERR (stderr), RC
-run() {
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  RC=$?
-  OUT=$(cat "$WORK/out")
-  ERR=$(cat "$WORK/err")
-}
 
 # ------------------------------------------------------------ import
 set -- "$CLAIMS"/copytrack-en-*.eml
