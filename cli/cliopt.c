@@ -17,6 +17,13 @@ bool cliopt_parse_days(const char *s, int *out)
     return true;
 }
 
+int cliopt_stale_days(const char *cmd, const char *usage, const char *arg, int *days)
+{
+    if (cliopt_parse_days(arg, days))
+        return 0;
+    return cliopt_usage_error(cmd, usage, "bad --stale-days '%s' (days, 0 to 36500)", arg);
+}
+
 int cliopt_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 {
     va_list ap;

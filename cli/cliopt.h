@@ -22,6 +22,9 @@
  * *out untouched) on anything else. */
 bool cliopt_parse_days(const char *s, int *out);
 
+/* --stale-days ARG: 0 with *days set, or a usage error (2) naming ARG. */
+int cliopt_stale_days(const char *cmd, const char *usage, const char *arg, int *days);
+
 /* Prints "copytroll CMD: " + the formatted message + "\n", then usage, to
  * stderr; returns 2. */
 int cliopt_usage_error(const char *cmd, const char *usage, const char *fmt, ...)

@@ -162,11 +162,8 @@ static int cases_parse(int argc, char **argv, cases_opts *o)
             o->status = optarg;
             break;
         case 'S':
-            if (!cliopt_parse_days(optarg, &o->stale_days)) {
-                fprintf(stderr, "copytroll cases: bad --stale-days '%s' (days, 0 to 36500)\n",
-                        optarg);
+            if (cliopt_stale_days("cases", cases_usage, optarg, &o->stale_days))
                 return 2;
-            }
             break;
         case 'j': o->json = true; break;
         case 'h': fputs(cases_usage, stdout); return -1;

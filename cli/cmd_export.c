@@ -71,9 +71,8 @@ static int export_parse(int argc, char **argv, export_opts *o)
             break;
         case 'o': o->output = optarg; break;
         case 'S':
-            if (!cliopt_parse_days(optarg, &o->stale_days))
-                return cliopt_usage_error("export", export_usage,
-                                          "bad --stale-days '%s' (days, 0 to 36500)", optarg);
+            if (cliopt_stale_days("export", export_usage, optarg, &o->stale_days))
+                return 2;
             break;
         case 'h': fputs(export_usage, stdout); return -1;
         case ':': return cliopt_usage_error("export", export_usage,

@@ -235,11 +235,8 @@ static int show_parse(int argc, char **argv, show_opts *o)
         switch (opt) {
         case 'r': o->recipient = optarg; break;
         case 'S':
-            if (!cliopt_parse_days(optarg, &o->stale_days)) {
-                fprintf(stderr, "copytroll show: bad --stale-days '%s' (days, 0 to 36500)\n",
-                        optarg);
+            if (cliopt_stale_days("show", show_usage, optarg, &o->stale_days))
                 return 2;
-            }
             break;
         case 'j': o->json = true; break;
         case 'h': fputs(show_usage, stdout); return -1;

@@ -64,6 +64,11 @@ mistake "scan with an unknown option" -c /dev/null scan --bogus x.eml
 mistake "rules without lint" -c /dev/null rules check
 mistake "verify with an extra argument" -c /dev/null verify extra
 mistake "export without a format" -c /dev/null export --bogus
+for c in cases show export; do
+  mistake "$c with a bad --stale-days" -c /dev/null $c --stale-days 12x
+  like "$(head -1 "$WORK/err")" "^copytroll $c: bad --stale-days '12x' \\(days, 0 to 36500\\)" \
+    "$c: the bad --stale-days value is named"
+done
 
 run --version
 is "$rc" 0 "copytroll --version exits 0"
