@@ -276,7 +276,7 @@ static const guint8 *gate_hits(evalctx *cx, const rule *r)
 {
     switch (source_of(r->target)) {
     case HITS_TEXT:
-        return text_hits(cx, !(r->verdict && !r->pooled));
+        return text_hits(cx, !rules_first_pass(r));
     case HITS_RAW:
         if (!cx->raw_hits) {
             cx->raw_hits = new_hits(cx->rs->pf_text);

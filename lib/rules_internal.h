@@ -118,6 +118,10 @@ bool rules_target_prefiltered(rule_target t);
  * rather than from a short value (subject, addresses, headers, URLs,
  * attachment names). */
 bool rules_target_is_text(rule_target t);
+/* rules_lazy.c: is the rule gated in eval_bounded()'s first pass (the
+ * verdict depends on it and it is not pooled)?  Its text literals are
+ * then among pf_first's. */
+bool rules_first_pass(const rule *r);
 /* rules_load.c: every text-space literal in s (both automata): hits[id] = 1,
  * hits zeroed by the caller, pf_matcher_count(rs->pf_text) bytes. */
 void rules_pf_scan_text(const struct ruleset *rs, const char *s, size_t len, guint8 *hits);

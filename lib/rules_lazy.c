@@ -56,6 +56,11 @@ static unsigned raise_group(const rule *r)
     return r->score < 0 ? 2 : 3;
 }
 
+bool rules_first_pass(const rule *r)
+{
+    return r->verdict && !r->pooled;
+}
+
 bool rules_target_is_text(rule_target t)
 {
     switch (t) {

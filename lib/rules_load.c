@@ -716,12 +716,6 @@ static void rule_prefilter_build(struct ruleset *rs, pf_matcher *m, rule *r)
     drop_load_time(r, anchored);
 }
 
-/* Does eval_bounded() gate this text rule in its first pass? */
-static bool first_pass(const rule *r)
-{
-    return r->verdict && !r->pooled;
-}
-
 /* Literal strings → ids, and the automata that look for them (see struct
  * ruleset).  The text rules that are not pooled get the first ids, so
  * that the automaton of their literals alone (pf_first) can rule most
@@ -741,13 +735,13 @@ void rules_prefilter_build(struct ruleset *rs)
             add_header_name(rs->rule_headers, r->header_name);
         if (r->re && !rules_target_is_text(r->target))
             rule_prefilter_build(rs, fields, r);
-        else if (r->re && first_pass(r))
+        else if (r->re && rules_first_pass(r))
             rule_prefilter_build(rs, text, r);
     }
     guint first = text ? pf_matcher_count(text) : 0;
     for (guint i = 0; i < rs->rules->len; i++) {
         rule *r = g_ptr_array_index(rs->rules, i);
-        if (r->re && rules_target_is_text(r->target) && !first_pass(r))
+        if (r->re && rules_target_is_text(r->target) && !rules_first_pass(r))
             rule_prefilter_build(rs, text, r);
     }
     if (text) {
