@@ -772,7 +772,8 @@ void rules_prefilter_stats(const ruleset *rs, rules_pf_stats *out)
         .anchored = rs->pf_anchored,
         .literals = rs->pf_text ? pf_matcher_count(rs->pf_text) + pf_matcher_count(rs->pf_fields) : 0,
         .bytes = rs->pf_text ? pf_matcher_bytes(rs->pf_first) + pf_matcher_bytes(rs->pf_rest) +
-                                   pf_matcher_bytes(rs->pf_fields) : 0,
+                                   pf_matcher_bytes(rs->pf_fields) +
+                                   (rs->pf_pos ? pf_matcher_bytes(rs->pf_pos) : 0) : 0,
         .lazy = rs->lazy,
         .claim_only = rs->claim_only,
     };
