@@ -318,7 +318,7 @@ char *anonymizer_apply_str(const anonymizer *a, const char *text)
  * letter with their postal address, which no text pass can clean) is
  * replaced by a short text part naming its type, size and SHA-256. */
 
-static void anon_mime_object(const anonymizer *a, GMimeObject *obj);
+static void anon_mime_object(const anonymizer *a, GMimeObject *obj, unsigned depth);
 
 static void anon_mime_headers(const anonymizer *a, GMimeObject *obj)
 {
@@ -390,12 +390,27 @@ static void anon_mime_text(const anonymizer *a, GMimeTextPart *tp)
     g_free(text);
 }
 
-/* A leaf that is not text: the replacement (new reference), else NULL. */
-static GMimeObject *anon_mime_replacement(const anonymizer *a, GMimeObject *obj)
+/* Nesting (multiparts, attached messages) followed this deep at most; a
+ * part below is replaced by a note, as a part that cannot be cleaned. */
+#define ANON_MAX_DEPTH 64
+
+static GMimeObject *anon_mime_too_deep(void)
 {
+    GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
+    g_mime_text_part_set_text(text, "[Removed by copytroll export --anonymize: nested more than "
+                                    G_STRINGIFY(ANON_MAX_DEPTH) " levels deep]\n");
+    return GMIME_OBJECT(text);
+}
+
+/* A leaf that is not text, or a part nested too deep: the replacement (new
+ * reference), else NULL. */
+static GMimeObject *anon_mime_replacement(const anonymizer *a, GMimeObject *obj, unsigned depth)
+{
+    if (depth > ANON_MAX_DEPTH)
+        return anon_mime_too_deep();
     if (GMIME_IS_PART(obj) && !GMIME_IS_TEXT_PART(obj))
         return anon_mime_placeholder(a, GMIME_PART(obj));
-    anon_mime_object(a, obj);
+    anon_mime_object(a, obj, depth);
     return NULL;
 }
 
@@ -404,7 +419,7 @@ static char *anon_mime_edge(const anonymizer *a, const char *text)
     return text ? anonymizer_apply_str(a, text) : NULL;
 }
 
-static void anon_mime_multipart(const anonymizer *a, GMimeMultipart *mp)
+static void anon_mime_multipart(const anonymizer *a, GMimeMultipart *mp, unsigned depth)
 {
     char *pro = anon_mime_edge(a, g_mime_multipart_get_prologue(mp));
     char *epi = anon_mime_edge(a, g_mime_multipart_get_epilogue(mp));
@@ -416,7 +431,7 @@ static void anon_mime_multipart(const anonymizer *a, GMimeMultipart *mp)
     g_free(epi);
     int n = g_mime_multipart_get_count(mp);
     for (int i = 0; i < n; i++) {
-        GMimeObject *repl = anon_mime_replacement(a, g_mime_multipart_get_part(mp, i));
+        GMimeObject *repl = anon_mime_replacement(a, g_mime_multipart_get_part(mp, i), depth + 1);
         if (repl) {
             GMimeObject *old = g_mime_multipart_replace(mp, i, repl);
             if (old)
@@ -426,30 +441,30 @@ static void anon_mime_multipart(const anonymizer *a, GMimeMultipart *mp)
     }
 }
 
-static void anon_mime_message(const anonymizer *a, GMimeMessage *msg)
+static void anon_mime_message(const anonymizer *a, GMimeMessage *msg, unsigned depth)
 {
     anon_mime_headers(a, GMIME_OBJECT(msg));
     GMimeObject *body = g_mime_message_get_mime_part(msg);
-    GMimeObject *repl = body ? anon_mime_replacement(a, body) : NULL;
+    GMimeObject *repl = body ? anon_mime_replacement(a, body, depth + 1) : NULL;
     if (repl) {
         g_mime_message_set_mime_part(msg, repl);
         g_object_unref(repl);
     }
 }
 
-static void anon_mime_object(const anonymizer *a, GMimeObject *obj)
+static void anon_mime_object(const anonymizer *a, GMimeObject *obj, unsigned depth)
 {
     if (GMIME_IS_MESSAGE(obj)) {
-        anon_mime_message(a, GMIME_MESSAGE(obj));
+        anon_mime_message(a, GMIME_MESSAGE(obj), depth);
         return;
     }
     anon_mime_headers(a, obj);
     if (GMIME_IS_MULTIPART(obj))
-        anon_mime_multipart(a, GMIME_MULTIPART(obj));
+        anon_mime_multipart(a, GMIME_MULTIPART(obj), depth);
     else if (GMIME_IS_MESSAGE_PART(obj)) {
         GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
         if (inner)
-            anon_mime_message(a, inner);
+            anon_mime_message(a, inner, depth);
     } else if (GMIME_IS_TEXT_PART(obj))
         anon_mime_text(a, GMIME_TEXT_PART(obj));
 }
@@ -464,7 +479,7 @@ GString *anonymizer_apply_message(const anonymizer *a, const char *raw, size_t l
     g_object_unref(in);
     if (!msg)
         return anonymizer_apply(a, raw ? raw : "", raw ? len : 0);
-    anon_mime_message(a, msg);
+    anon_mime_message(a, msg, 0);
     GMimeStream *out = g_mime_stream_mem_new();
     g_mime_object_write_to_stream(GMIME_OBJECT(msg), NULL, out);
     GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));

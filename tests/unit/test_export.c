@@ -509,6 +509,31 @@ static void test_anonymize_local_part_names(void **state)
 }
 
 /* Not MIME at all: the byte-level pass still runs. */
+/* Nesting is followed only so deep: a part below is replaced by a note,
+ * so a name hidden there does not come out, and nothing overflows. */
+static void test_anonymize_deep_nesting(void **state)
+{
+    (void)state;
+    GString *raw = g_string_new("From: x@agency.example\r\nTo: Jane Doe <jane.doe@example.org>\r\n"
+                                "Subject: nested\r\nMIME-Version: 1.0\r\n");
+    for (unsigned i = 0; i < 100; i++)
+        g_string_append_printf(raw, "Content-Type: multipart/mixed; boundary=\"b%u\"\r\n\r\n--b%u\r\n",
+                               i, i);
+    g_string_append(raw, "Content-Type: text/plain\r\n\r\nDear Jane Doe, see example.org.\r\n");
+    for (unsigned i = 100; i-- > 0;)
+        g_string_append_printf(raw, "--b%u--\r\n", i);
+    anonymizer *a = anonymizer_new();
+    anonymizer_add_address(a, "jane.doe@example.org", "recipient-1@anonymized.invalid");
+    anonymizer_learn_message(a, raw->str, raw->len, "recipient-1@anonymized.invalid");
+    GString *out = anonymizer_apply_message(a, raw->str, raw->len);
+    assert_null(strstr(out->str, "Jane"));
+    assert_null(strstr(out->str, "example.org"));
+    assert_non_null(strstr(out->str, "nested more than 64 levels deep"));
+    g_string_free(out, TRUE);
+    anonymizer_free(a);
+    g_string_free(raw, TRUE);
+}
+
 static void test_anonymize_message_not_mime(void **state)
 {
     (void)state;
@@ -664,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_anonymize_encoded_message),
         cmocka_unit_test(test_anonymize_message_not_mime),
         cmocka_unit_test(test_anonymize_local_part_names),
+        cmocka_unit_test(test_anonymize_deep_nesting),
         cmocka_unit_test(test_file_name_stays_in_its_directory),
         cmocka_unit_test(test_match_cases),
         cmocka_unit_test(test_timeline_from_database),
