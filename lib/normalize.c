@@ -120,6 +120,12 @@ static const struct { const char *name; int month; } month_names[] = {
     {"july", 7}, {"jul", 7}, {"juli", 7}, {"august", 8}, {"aug", 8}, {"september", 9},
     {"sept", 9}, {"sep", 9}, {"october", 10}, {"oct", 10}, {"oktober", 10}, {"okt", 10},
     {"november", 11}, {"nov", 11}, {"december", 12}, {"dec", 12}, {"dezember", 12}, {"dez", 12},
+    /* French, Dutch, Danish, Swedish, Norwegian (where they differ) */
+    {"f\xc3\xa9vrier", 2}, {"fevrier", 2}, {"mars", 3}, {"avril", 4}, {"juin", 6},
+    {"juillet", 7}, {"ao\xc3\xbbt", 8}, {"aout", 8}, {"septembre", 9}, {"octobre", 10},
+    {"novembre", 11}, {"d\xc3\xa9" "cembre", 12}, {"decembre", 12},
+    {"januari", 1}, {"februari", 2}, {"maart", 3}, {"mei", 5}, {"augustus", 8},
+    {"marts", 3}, {"maj", 5}, {"augusti", 8}, {"desember", 12},
 };
 
 static int month_from_word(const char *w, size_t n)

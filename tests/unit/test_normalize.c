@@ -99,6 +99,14 @@ static void deadlines(void **state)
         {"innerhalb von 7 Werktagen", "2024-05-10"},
         {"7 Mai 2024", "2024-05-07"},
         {"Friday, 7 June 2024", "2024-06-07"},
+        {"12 juin 2025", "2025-06-12"},              /* fr */
+        {"le 3 f\xc3\xa9vrier 2025", "2025-02-03"},
+        {"1er ao\xc3\xbbt 2025", "2025-08-01"},
+        {"28. marts 2025", "2025-03-28"},            /* da */
+        {"den 5 maj 2025", "2025-05-05"},            /* da, sv */
+        {"14 maart 2025", "2025-03-14"},             /* nl */
+        {"2 mei 2025", "2025-05-02"},
+        {"9 augusti 2025", "2025-08-09"},            /* sv */
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *s = norm_deadline(cases[i].in, base);
