@@ -7,27 +7,10 @@
 #include "config.h"
 #include "testutil.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = g_dir_make_tmp("ct-config-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    testutil_rmtree(tmpdir);
-    g_free(tmpdir);
-    return 0;
-}
-
 /* Load text as a config; on failure return NULL and the error message. */
 static ct_config *load_text(const char *text, char **errmsg)
 {
-    char *path = testutil_write(tmpdir, "t.conf", text);
+    char *path = testutil_write(testutil_dir, "t.conf", text);
     GError *err = NULL;
     ct_config *c = config_load(path, &err);
     if (!c && errmsg)
@@ -103,7 +86,7 @@ static void relative_rules_dir_beside_config(void **state)
     (void)state;
     ct_config *c = load_text("RulesDir my-rules\n", NULL);
     assert_non_null(c);
-    char *want = g_build_filename(tmpdir, "my-rules", NULL);
+    char *want = g_build_filename(testutil_dir, "my-rules", NULL);
     assert_string_equal(c->rules_dir, want);
     g_free(want);
     config_free(c);
@@ -242,7 +225,7 @@ static void missing_file(void **state)
 static void binary_file_refused(void **state)
 {
     (void)state;
-    char *path = g_build_filename(tmpdir, "bin.conf", NULL);
+    char *path = g_build_filename(testutil_dir, "bin.conf", NULL);
     g_file_set_contents(path, "Socket\0unix:/x\n", 15, NULL);
     GError *err = NULL;
     assert_null(config_load(path, &err));
@@ -264,5 +247,5 @@ int main(void)
         cmocka_unit_test(missing_file),
         cmocka_unit_test(binary_file_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }

@@ -9,23 +9,6 @@
 #include "rules_internal.h"
 #include "testutil.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = g_dir_make_tmp("ct-prefilter-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    testutil_rmtree(tmpdir);
-    g_free(tmpdir);
-    return 0;
-}
-
 static gint cmp_strp(gconstpointer a, gconstpointer b, gpointer data)
 {
     (void)data;
@@ -374,7 +357,7 @@ static void folding_agrees_with_pcre2(void **state)
 
 static ruleset *load(const char *text)
 {
-    char *path = testutil_write(tmpdir, "t.rules", text);
+    char *path = testutil_write(testutil_dir, "t.rules", text);
     GError *err = NULL;
     ruleset *rs = rules_load_file(path, &err);
     if (!rs)
@@ -548,5 +531,5 @@ int main(void)
         cmocka_unit_test(ruleset_uses_it),
         cmocka_unit_test(shipped_rules_are_sound),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }

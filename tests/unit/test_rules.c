@@ -10,23 +10,6 @@
 #include "rules_internal.h"
 #include "testutil.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = g_dir_make_tmp("ct-rules-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    testutil_rmtree(tmpdir);
-    g_free(tmpdir);
-    return 0;
-}
-
 static const char *base_rules =
     "threshold 5\n"
     "shortener bit.ly\n"
@@ -66,7 +49,7 @@ static const char *base_rules =
 
 static ruleset *load(const char *text, char **errmsg)
 {
-    char *path = testutil_write(tmpdir, "t.rules", text);
+    char *path = testutil_write(testutil_dir, "t.rules", text);
     GError *err = NULL;
     ruleset *rs = rules_load_file(path, &err);
     if (!rs && errmsg)
@@ -586,7 +569,7 @@ static void load_reports_every_error(void **state)
 static void load_dir_in_name_order(void **state)
 {
     (void)state;
-    char *dir = g_build_filename(tmpdir, "rules.d", NULL);
+    char *dir = g_build_filename(testutil_dir, "rules.d", NULL);
     g_mkdir(dir, 0700);
     g_free(testutil_write(dir, "20-rule.rules", "rule R sender /x/\n  agency a\n"));
     g_free(testutil_write(dir, "10-agency.rules", "agency a\n"));
@@ -640,5 +623,5 @@ int main(void)
         cmocka_unit_test(load_dir_in_name_order),
         cmocka_unit_test(shipped_rules_load),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }

@@ -36,6 +36,26 @@ static inline void testutil_rmtree(const char *dir)
     g_rmdir(dir);
 }
 
+/* One temporary directory for a whole test program: pass
+ * testutil_dir_setup and testutil_dir_teardown to
+ * cmocka_run_group_tests(); the tests write below testutil_dir. */
+static char *testutil_dir;
+
+static inline int testutil_dir_setup(void **state)
+{
+    (void)state;
+    testutil_dir = g_dir_make_tmp("ct-unit-XXXXXX", NULL);
+    return testutil_dir ? 0 : -1;
+}
+
+static inline int testutil_dir_teardown(void **state)
+{
+    (void)state;
+    testutil_rmtree(testutil_dir);
+    g_clear_pointer(&testutil_dir, g_free);
+    return 0;
+}
+
 static inline void mvh_free(gpointer p)
 {
     mv_header *h = p;
