@@ -27,20 +27,7 @@ pf_isolate "$0" "$@"
 ATTACK=$CT_ROOT/tests/fixtures/attack
 LOAD=$CT_ROOT/tests/fixtures/load
 TAG='[COPYRIGHT CLAIM]'
-cleanup() {
-  milter_stop
-  pf_cleanup
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-pf_setup || bail_out "cannot set up Postfix"
-W=$PF_DIR/attack
-mkdir -p "$W" && chmod 0755 "$W"
-MILTER_LOG=$W/milter.log
-milter_config "$W/milter.conf" "unix:$W/milter.sock" "$W/cases.db" \
-  SocketMode 0660 SocketGroup postfix AddAdvice yes TagSubject "$TAG"
-milter_start "$W/milter.conf" || bail_out "copytroll-milter did not start"
+pf_milter_start attack AddAdvice yes TagSubject "$TAG"
 pf_set "smtpd_milters = unix:$W/milter.sock" "milter_command_timeout = 30s" \
   "milter_content_timeout = 60s"
 pf_start || bail_out "cannot start Postfix"

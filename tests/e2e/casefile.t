@@ -23,21 +23,8 @@ CASE=$CT_ROOT/tests/fixtures/case
 JANE=jane.doe@example.org
 WEBMASTER=webmaster@example.org
 W=
-cleanup() {
-  milter_stop
-  pf_cleanup
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-pf_setup || bail_out "cannot set up Postfix"
-W=$PF_DIR/casefile
-mkdir -p "$W" && chmod 0755 "$W"
-MILTER_LOG=$W/milter.log
+pf_milter_start casefile
 DB=$W/cases.db
-milter_config "$W/milter.conf" "unix:$W/milter.sock" "$DB" \
-  SocketMode 0660 SocketGroup postfix
-milter_start "$W/milter.conf" || bail_out "copytroll-milter did not start"
 pf_set "smtpd_milters = unix:$W/milter.sock" "milter_connect_timeout = 10s" \
   "milter_command_timeout = 10s" "milter_content_timeout = 20s"
 pf_start || bail_out "cannot start Postfix"

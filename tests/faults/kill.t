@@ -22,21 +22,10 @@ FIRST=1500     # messages in the stream the milter dies in
 SECOND=300     # messages after the restart
 
 SENDER_PID=
-cleanup() {
+ct_before_cleanup() {
   [ -n "$SENDER_PID" ] && kill "$SENDER_PID" 2>/dev/null
-  milter_stop
-  pf_cleanup
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-pf_setup || bail_out "cannot set up Postfix"
-W=$PF_DIR/kill
-mkdir -p "$W" && chmod 0755 "$W"
-MILTER_LOG=$W/milter.log
-milter_config "$W/milter.conf" "unix:$W/milter.sock" "$W/cases.db" \
-  SocketMode 0660 SocketGroup postfix
-milter_start "$W/milter.conf" || bail_out "copytroll-milter did not start"
+pf_milter_start kill
 pf_set "smtpd_milters = { unix:$W/milter.sock, default_action=accept }" \
   "milter_connect_timeout = 5s" "milter_command_timeout = 30s" \
   "milter_content_timeout = 60s"

@@ -28,20 +28,7 @@ TEMPLATES="$LOAD/ordinary-plain.eml=8 $LOAD/newsletter-multipart.eml=6
 CLAIMS="claim-copytrack.eml claim-copytrack-reminder.eml"
 
 W=
-cleanup() {
-  milter_stop
-  pf_cleanup
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-pf_setup || bail_out "cannot set up Postfix"
-W=$PF_DIR/load
-mkdir -p "$W" && chmod 0755 "$W"
-MILTER_LOG=$W/milter.log
-milter_config "$W/milter.conf" "unix:$W/milter.sock" "$W/cases.db" \
-  SocketMode 0660 SocketGroup postfix AddAdvice yes
-milter_start "$W/milter.conf" || bail_out "copytroll-milter did not start"
+pf_milter_start load AddAdvice yes
 pf_set "smtpd_milters = unix:$W/milter.sock" \
   "milter_connect_timeout = 10s" "milter_command_timeout = 30s" \
   "milter_content_timeout = 60s"
