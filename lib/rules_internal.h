@@ -111,6 +111,10 @@ void rules_prefilter_build(struct ruleset *rs);
 /* rules_lazy.c: once every file is loaded, mark the rules the verdict
  * depends on (rule->verdict) and read COPYTROLL_NO_LAZY. */
 void rules_lazy_build(struct ruleset *rs);
+/* rules_lazy.c: (re)build raise_order; rules_prefilter_build() calls it
+ * again once it knows which rules are tried only where their prefix
+ * occurs, which makes them cheap. */
+void rules_raise_order_build(struct ruleset *rs);
 /* Targets whose rules the prefilter gates: all but metas (rules_eval.c
  * looks for short-value rules' literals in all short values at once). */
 bool rules_target_prefiltered(rule_target t);

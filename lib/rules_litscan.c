@@ -34,6 +34,7 @@ typedef struct scanstate {
     const pf_matcher *m;
     guint8 *hits;
     GArray *occ;
+    size_t from;             /* occurrences ending at or before it are another lane's */
     bool complete;
 } scanstate;
 
@@ -116,6 +117,43 @@ static void build_trie(pf_matcher *m)
     }
 }
 
+/* Renumber the trie's states breadth first.  A scan spends nearly all
+ * its steps in the shallow states (the root and the first letter or two
+ * of a literal); numbered first, their rows of the table sit together and
+ * stay in the fastest cache, instead of being strewn across the table in
+ * the order the literals were added. */
+static void number_breadth_first(pf_matcher *m)
+{
+    guint32 *order = g_new(guint32, m->nstates);   /* new id -> old id */
+    guint32 *renum = g_new(guint32, m->nstates);   /* old id -> new id */
+    guint head = 0, tail = 0;
+    order[tail++] = 0;
+    while (head < tail) {
+        guint32 s = order[head++];
+        renum[s] = head - 1;
+        for (guint c = 0; c < m->nclasses; c++) {
+            guint32 e = m->delta[(size_t)s * m->nclasses + c];
+            if (e != G_MAXUINT32)
+                order[tail++] = e;
+        }
+    }
+    guint32 *delta = g_new(guint32, (size_t)m->nstates * m->nclasses);
+    gint32 *out = g_new(gint32, m->nstates);
+    for (guint32 n = 0; n < m->nstates; n++) {
+        const guint32 *from = &m->delta[(size_t)order[n] * m->nclasses];
+        guint32 *to = &delta[(size_t)n * m->nclasses];
+        for (guint c = 0; c < m->nclasses; c++)
+            to[c] = from[c] == G_MAXUINT32 ? G_MAXUINT32 : renum[from[c]];
+        out[n] = m->out[order[n]];
+    }
+    g_free(m->delta);
+    g_free(m->out);
+    m->delta = delta;
+    m->out = out;
+    g_free(order);
+    g_free(renum);
+}
+
 /* Breadth first: failure links, full transitions, dictionary links. */
 static void build_links(pf_matcher *m)
 {
@@ -159,6 +197,7 @@ void pf_matcher_build(pf_matcher *m)
     build_trie(m);
     m->delta = g_renew(guint32, m->delta, (size_t)m->nstates * m->nclasses);
     m->out = g_renew(gint32, m->out, m->nstates);
+    number_breadth_first(m);
     build_links(m);
     /* One look-up per byte: whether the next state reports is in its edge. */
     for (size_t e = 0; e < (size_t)m->nstates * m->nclasses; e++)
@@ -185,7 +224,7 @@ static void mark(scanstate *st, guint32 s, size_t end)
     while (s) {
         guint lit = (guint)m->out[s];
         st->hits[lit] = 1;
-        if (st->occ && g_array_index(m->positional, guint8, lit)) {
+        if (st->occ && end > st->from && g_array_index(m->positional, guint8, lit)) {
             if (st->occ->len < PF_MAX_OCC) {
                 pf_occ o = {.start = (guint32)(end - g_array_index(m->lens, guint32, lit)), .lit = lit};
                 g_array_append_val(st->occ, o);
@@ -236,14 +275,18 @@ static inline void scan_loop(scanstate *st, const guchar *text, size_t len, bool
     }
 }
 
-/* Hits only, on a long text: LANES stretches scanned side by side, each
- * starting early enough to see every literal that ends in its stretch
- * (a literal's bytes are at most 3 * maxlen, folded characters counted).
- * The lanes' table look-ups are independent, so the processor overlaps
- * their cache misses instead of waiting for each in turn. */
+/* A long text: LANES stretches scanned side by side, each starting early
+ * enough to see every literal that ends in its stretch (a literal's bytes
+ * are at most 3 * maxlen, folded characters counted).  The lanes' table
+ * look-ups are independent, so the processor overlaps their cache misses
+ * instead of waiting for each in turn.  Positions, when asked for, go to
+ * one list per lane, each lane keeping only those that end in its own
+ * stretch; the lists joined in lane order are in the order of their end,
+ * as one pass gives them. */
 #define LANES 4
 static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, bool narrow)
 {
+    scanstate lane[LANES];
     const pf_matcher *m = st->m;
     const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
     const guint8 *cls = m->cls;
@@ -257,6 +300,8 @@ static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, boo
         p[j] = text + (j ? j * stretch - back : 0);
         end[j] = j == LANES - 1 ? text + len : text + (j + 1) * stretch;
         s[j] = 0;
+        lane[j] = (scanstate){.m = m, .hits = st->hits, .from = j * stretch, .complete = true,
+                              .occ = st->occ ? g_array_new(FALSE, FALSE, sizeof(pf_occ)) : NULL};
     }
     /* Rounds of steps in which every lane has a byte left, with no bounds
      * check per lane.  A folded character takes a lane more than one byte
@@ -272,7 +317,7 @@ static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, boo
                 guint32 e;
                 if (G_UNLIKELY(c == CLS_SPECIAL)) {
                     const guchar *before = p[j];
-                    e = step(st, s[j], &p[j], end[j], narrow);
+                    e = step(&lane[j], s[j], &p[j], end[j], narrow);
                     resync = resync || p[j] - before > 1;
                 } else {
                     size_t at = (size_t)s[j] * ncls + c;
@@ -281,17 +326,26 @@ static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, boo
                 }
                 s[j] = e & ~flag;
                 if (G_UNLIKELY(e & flag))
-                    mark(st, s[j], 0);
+                    mark(&lane[j], s[j], (size_t)(p[j] - text));
             }
         }
     }
-    for (unsigned j = 0; j < LANES; j++)
+    for (unsigned j = 0; j < LANES; j++) {
         while (p[j] < end[j]) {
-            guint32 e = step(st, s[j], &p[j], end[j], narrow);
+            guint32 e = step(&lane[j], s[j], &p[j], end[j], narrow);
             s[j] = e & ~flag;
             if (G_UNLIKELY(e & flag))
-                mark(st, s[j], 0);
+                mark(&lane[j], s[j], (size_t)(p[j] - text));
         }
+        st->complete = st->complete && lane[j].complete;
+        if (!st->occ)
+            continue;
+        guint room = st->occ->len < PF_MAX_OCC ? PF_MAX_OCC - st->occ->len : 0;
+        if (lane[j].occ->len > room)
+            st->complete = false;
+        g_array_append_vals(st->occ, lane[j].occ->data, MIN(room, lane[j].occ->len));
+        g_array_unref(lane[j].occ);
+    }
 }
 
 bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *hits, GArray *occ)
@@ -299,8 +353,8 @@ bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *
     scanstate st = {.m = m, .hits = hits, .occ = occ, .complete = len <= G_MAXUINT32};
     if (!m->built || !text)
         return st.complete;
-    /* Lanes only pay off on long texts, and report no positions. */
-    bool lanes = !occ && len >= 512 && len / LANES > 3 * m->maxlen;
+    /* Lanes only pay off on long texts. */
+    bool lanes = len >= 512 && len / LANES > 3 * m->maxlen;
     if (m->delta16) {
         if (lanes)
             scan_lanes(&st, (const guchar *)text, len, true);

@@ -753,6 +753,7 @@ void rules_prefilter_build(struct ruleset *rs)
         pf_matcher_build(rs->pf_pos);
     rs->pf_text = text;
     rs->pf_fields = fields;
+    rules_raise_order_build(rs);
 }
 
 void rules_pf_scan_text(const struct ruleset *rs, const char *s, size_t len, guint8 *hits)

@@ -263,49 +263,119 @@ static void wide_table_scans_alike(void **state)
     pf_matcher_free(small);
 }
 
-/* Long texts are scanned in lanes side by side, without positions; with an
- * occurrence list, in one pass.  Both must find the same literals: random
- * texts of every length around the lane threshold, with folded characters
- * (which take a lane two or three bytes on) and literals anywhere,
- * lane boundaries included. */
-static void lanes_find_what_one_pass_finds(void **state)
+/* Every occurrence of the literals in t, by brute force: the text with
+ * the folded characters (U+212A, U+017F) replaced by the letters they
+ * fold to, compared ASCII-caselessly at every position.  Occurrences (start,
+ * literal) go to occ sorted by start then literal; *folded says whether
+ * the text held a folded character (the scanner's positions are then not
+ * byte-exact, and it says so). */
+static void brute_force(const char *t, size_t len, const char *const *lits, unsigned nlits, guint8 *hits,
+                        GArray *occ, bool *folded)
+{
+    GString *f = g_string_sized_new(len);
+    *folded = false;
+    for (size_t i = 0; i < len; i++) {
+        if (i + 2 < len && !memcmp(t + i, "\xE2\x84\xAA", 3)) {
+            g_string_append_c(f, 'k');
+            i += 2;
+            *folded = true;
+        } else if (i + 1 < len && !memcmp(t + i, "\xC5\xBF", 2)) {
+            g_string_append_c(f, 's');
+            i += 1;
+            *folded = true;
+        } else {
+            g_string_append_c(f, t[i]);
+        }
+    }
+    for (size_t i = 0; i < f->len; i++)
+        for (unsigned k = 0; k < nlits; k++) {
+            size_t n = strlen(lits[k]);
+            if (i + n <= f->len && !g_ascii_strncasecmp(f->str + i, lits[k], n)) {
+                hits[k] = 1;
+                pf_occ o = {.start = (guint32)i, .lit = k};
+                g_array_append_val(occ, o);
+            }
+        }
+    g_string_free(f, TRUE);
+}
+
+static gint by_start_then_lit(gconstpointer a, gconstpointer b)
+{
+    const pf_occ *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (x->lit > y->lit) - (x->lit < y->lit);
+}
+
+/* Long texts are scanned in lanes side by side, short ones in one pass;
+ * both must find every literal, and every occurrence of the positional
+ * ones, exactly where it is.  Random texts of every length around the lane
+ * threshold, with folded characters (which take a lane two or three bytes
+ * on) and literals anywhere, lane boundaries included, against brute force. */
+static void scans_find_every_occurrence(void **state)
 {
     (void)state;
     static const char *const lits[] = {"kiss", "ask", "sss", "abcab", "zebra", "link", "bkb"};
     static const char *const pieces[] = {"a", "b", "c", "k", "s", "z", "e", "r", " ", "\xE2\x84\xAA",
                                          "\xC5\xBF", "\xE2\x80\x99", "\xE2", "\xC5", "K", "S", "i", "n", "l"};
+    enum { N = G_N_ELEMENTS(lits) };
     pf_matcher *m = pf_matcher_new();
-    for (unsigned i = 0; i < G_N_ELEMENTS(lits); i++)
-        pf_matcher_add(m, lits[i]);
+    for (unsigned i = 0; i < N; i++) {
+        assert_int_equal(pf_matcher_add(m, lits[i]), i);
+        pf_matcher_set_positional(m, i);
+    }
     pf_matcher_build(m);
     /* The same literals from 2 on, as a range of ids: hits + 2 in m's ids. */
     pf_matcher *tail = pf_matcher_range(m, 2, pf_matcher_count(m));
-    assert_int_equal(pf_matcher_count(tail), G_N_ELEMENTS(lits) - 2);
+    assert_int_equal(pf_matcher_count(tail), N - 2);
     GRand *rnd = g_rand_new_with_seed(20261129);
-    GArray *occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
-    unsigned found = 0;
+    GArray *occ = g_array_new(FALSE, FALSE, sizeof(pf_occ)), *want = g_array_new(FALSE, FALSE, sizeof(pf_occ));
+    unsigned found = 0, exact = 0;
     for (unsigned round = 0; round < 400; round++) {
         GString *t = g_string_new(NULL);
-        size_t want = (size_t)g_rand_int_range(rnd, 1, 6000);
-        while (t->len < want)
-            g_string_append(t, pieces[g_rand_int_range(rnd, 0, G_N_ELEMENTS(pieces))]);
-        guint8 lanes[G_N_ELEMENTS(lits)] = {0}, one[G_N_ELEMENTS(lits)] = {0}, ranged[G_N_ELEMENTS(lits)] = {0};
-        pf_matcher_scan(m, t->str, t->len, lanes, NULL);
+        size_t len = (size_t)g_rand_int_range(rnd, 1, 6000);
+        /* Half the texts without folded characters: their positions are exact. */
+        guint npieces = round % 2 ? G_N_ELEMENTS(pieces) : 9;
+        while (t->len < len)
+            g_string_append(t, pieces[g_rand_int_range(rnd, 0, npieces)]);
+        guint8 ref[N] = {0}, plain[N] = {0}, with_occ[N] = {0}, ranged[N] = {0};
+        bool folded;
+        g_array_set_size(want, 0);
+        brute_force(t->str, t->len, lits, N, ref, want, &folded);
+        pf_matcher_scan(m, t->str, t->len, plain, NULL);
         g_array_set_size(occ, 0);
-        pf_matcher_scan(m, t->str, t->len, one, occ);
+        bool complete = pf_matcher_scan(m, t->str, t->len, with_occ, occ);
         pf_matcher_scan(tail, t->str, t->len, ranged + 2, NULL);
-        for (unsigned i = 0; i < G_N_ELEMENTS(lits); i++) {
-            if (lanes[i] != one[i])
-                fail_msg("length %zu: \"%s\" %s with lanes, %s in one pass", t->len, lits[i],
-                         lanes[i] ? "found" : "missed", one[i] ? "found" : "missed");
-            if (i >= 2 && ranged[i] != one[i])
+        for (unsigned i = 0; i < N; i++) {
+            if (plain[i] != ref[i] || with_occ[i] != ref[i])
+                fail_msg("length %zu: \"%s\" %s, %s with positions; brute force: %s", t->len, lits[i],
+                         plain[i] ? "found" : "missed", with_occ[i] ? "found" : "missed",
+                         ref[i] ? "found" : "missed");
+            if (i >= 2 && ranged[i] != ref[i])
                 fail_msg("length %zu: \"%s\" differs in the range matcher", t->len, lits[i]);
-            found += lanes[i];
+            found += ref[i];
+        }
+        if (folded) {
+            assert_false(complete);   /* positions shifted by a folded character */
+        } else {
+            assert_true(complete);
+            g_array_sort(occ, by_start_then_lit);
+            if (occ->len != want->len)
+                fail_msg("length %zu: %u occurrences, brute force %u", t->len, occ->len, want->len);
+            for (guint k = 0; k < occ->len; k++) {
+                const pf_occ *a = &g_array_index(occ, pf_occ, k), *b = &g_array_index(want, pf_occ, k);
+                if (a->start != b->start || a->lit != b->lit)
+                    fail_msg("length %zu: occurrence %u is \"%s\" at %u, brute force \"%s\" at %u", t->len, k,
+                             lits[a->lit], a->start, lits[b->lit], b->start);
+            }
+            exact += t->len >= 512;
         }
         g_string_free(t, TRUE);
     }
     assert_true(found > 400);   /* the texts did hold literals */
+    assert_true(exact > 100);   /* and long ones, scanned in lanes, were compared exactly */
     g_array_unref(occ);
+    g_array_unref(want);
     g_rand_free(rnd);
     pf_matcher_free(tail);
     pf_matcher_free(m);
@@ -526,7 +596,7 @@ int main(void)
         cmocka_unit_test(scanner_finds_overlaps_and_folds),
         cmocka_unit_test(extracts_branches),
         cmocka_unit_test(wide_table_scans_alike),
-        cmocka_unit_test(lanes_find_what_one_pass_finds),
+        cmocka_unit_test(scans_find_every_occurrence),
         cmocka_unit_test(folding_agrees_with_pcre2),
         cmocka_unit_test(ruleset_uses_it),
         cmocka_unit_test(shipped_rules_are_sound),
