@@ -12,7 +12,9 @@
  *
  * Ownership
  *   `data` and `out` are the caller's; poppler does not keep `data` past
- *   the call.
+ *   the call.  The first call opens one empty document that stays open for
+ *   the life of the process, so that poppler keeps its global tables
+ *   instead of rebuilding them for every PDF.
  *
  * Errors
  *   Returns false with *err set (domain PDFTEXT_ERROR, or poppler's own)
