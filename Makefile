@@ -24,11 +24,12 @@ PKGS       = gmime-3.0 libpcre2-8 sqlite3 poppler-glib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libmilter is linked statically so that --wrap=accept reaches its accept()
-# calls (TCP_NODELAY on accepted connections, see milter/listen.h) and
+# calls (TCP_NODELAY on accepted connections, see milter/listen.h),
+# --wrap=read its reads (TCP_QUICKACK after each, milter/listen.h),
 # --wrap=mi_stop its stop checks (messages in flight finish after SIGTERM,
 # see milter/stopdrain.h), and --wrap=sigwait its signal thread (a SIGHUP,
 # which stops it, is logged: milter/hupnote.c).
-MILTER_LIBS = -Wl,--wrap=accept -Wl,--wrap=mi_stop -Wl,--wrap=sigwait -Wl,-Bstatic -lmilter -Wl,-Bdynamic
+MILTER_LIBS = -Wl,--wrap=accept -Wl,--wrap=read -Wl,--wrap=mi_stop -Wl,--wrap=sigwait -Wl,-Bstatic -lmilter -Wl,-Bdynamic
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 OPTFLAGS  ?= -O2 -g

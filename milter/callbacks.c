@@ -18,20 +18,9 @@
 #define WANT_PROTO (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | \
                     SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |    \
                     SMFIP_NR_BODY | SMFIP_HDR_LEADSPC | SMFIP_SKIP)
-/* Over TCP, "no reply" costs more than it saves: the MTA then writes
- * several small commands in a row on a connection without TCP_NODELAY
- * (Postfix sets none), so Nagle holds each next one until our delayed ACK
- * (~40 ms per message, measured in bench/).  Answering every step keeps
- * the exchange strictly request/reply, which Nagle never delays. */
-#define WANT_PROTO_TCP (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | \
-                        SMFIP_HDR_LEADSPC | SMFIP_SKIP)
-
-/* inet: and inet6: sockets carry TCP; unix:/local: do not. */
-static bool listening_on_tcp(void)
-{
-    const ct_config *c = runtime_boot_config();
-    return c && c->socket && g_str_has_prefix(c->socket, "inet");
-}
+/* The same over TCP: the MTA's commands that get no reply would wait for
+ * Nagle on the MTA's side, but the milter acknowledges every read at once
+ * (TCP_QUICKACK, see listen.h), so they do not. */
 
 static session *sess(SMFICTX *ctx)
 {
@@ -51,7 +40,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
     (void)f2;
     (void)f3;
     *pf0 = f0 & WANT_ACTIONS;
-    *pf1 = f1 & (listening_on_tcp() ? WANT_PROTO_TCP : WANT_PROTO);
+    *pf1 = f1 & WANT_PROTO;
     *pf2 = 0;
     *pf3 = 0;
     session_free(sess(ctx));
@@ -162,8 +151,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
     return rc;
 }
 
-/* Registered so that libmilter does not skip DATA on its own: over TCP we
- * answer it (see WANT_PROTO_TCP); over a unix socket it is negotiated away. */
+/* Registered so that libmilter does not skip DATA on its own, for an MTA
+ * that does not offer SMFIP_NODATA (every MTA that does skips it). */
 static sfsistat cb_data(SMFICTX *ctx)
 {
     (void)ctx;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -16,6 +17,13 @@
 
 int __real_accept(int fd, struct sockaddr *addr, socklen_t *len);
 int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
+
+/* Which descriptors are accepted TCP connections (set by the listener
+ * thread before libmilter hands the connection to a worker). */
+#define TRACKED_FDS 65536
+static atomic_bool is_tcp[TRACKED_FDS];
 
 int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
@@ -23,13 +31,28 @@ int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
     if (s >= 0) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        if (getsockname(s, (struct sockaddr *)&ss, &sl) == 0 &&
-            (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+        bool tcp = getsockname(s, (struct sockaddr *)&ss, &sl) == 0 &&
+                   (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+        if (tcp) {
             int one = 1;
             setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
+        if (s < TRACKED_FDS)
+            atomic_store_explicit(&is_tcp[s], tcp, memory_order_relaxed);
     }
     return s;
+}
+
+/* After each read from the MTA, acknowledge at once (Linux drops the
+ * quick-ACK mode on its own, so it is set again every time). */
+ssize_t __wrap_read(int fd, void *buf, size_t n)
+{
+    ssize_t r = __real_read(fd, buf, n);
+    if (r > 0 && fd >= 0 && fd < TRACKED_FDS && atomic_load_explicit(&is_tcp[fd], memory_order_relaxed)) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    }
+    return r;
 }
 
 static const char *unix_path(const char *spec)
