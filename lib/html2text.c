@@ -550,9 +550,16 @@ static const char *text_run(h2t *h, const char *p, const char *end)
         }
         return p + 1;
     }
+    /* Words with one plain space between them go out in one piece: the
+     * space is what flush_pending() would have put back between them. */
     const char *q = p;
-    while (q < end && *q != '<' && *q != '&' && !is_space(*q))
+    while (q < end && *q != '<' && *q != '&') {
+        if (is_space(*q)) {
+            if (*q != ' ' || q + 1 >= end || is_space(q[1]) || q[1] == '<' || q[1] == '&')
+                break;
+        }
         q++;
+    }
     emit(h, p, (size_t)(q - p));
     return q;
 }
