@@ -283,7 +283,7 @@ static inline void scan_loop(scanstate *st, const guchar *text, size_t len, bool
  * one list per lane, each lane keeping only those that end in its own
  * stretch; the lists joined in lane order are in the order of their end,
  * as one pass gives them. */
-#define LANES 4
+#define LANES 4   /* scan_lanes() names each lane: change both together */
 static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, bool narrow)
 {
     scanstate lane[LANES];
@@ -305,30 +305,44 @@ static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, boo
     }
     /* Rounds of steps in which every lane has a byte left, with no bounds
      * check per lane.  A folded character takes a lane more than one byte
-     * ahead: the round ends there and the next one is counted again. */
+     * ahead: the round ends there and the next one is counted again.  The
+     * lanes' states and positions live in locals (registers) during a
+     * round: kept in the arrays, every step would wait on a store and a
+     * load of its own state. */
     for (bool resync = true; resync;) {
         size_t common = (size_t)(end[0] - p[0]);
         for (unsigned j = 1; j < LANES; j++)
             common = MIN(common, (size_t)(end[j] - p[j]));
         resync = false;
+        const guchar *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
+        guint32 s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+#define LANE_STEP(J)                                                                \
+        do {                                                                        \
+            guint c = cls[*p##J];                                                   \
+            guint32 e;                                                              \
+            if (G_UNLIKELY(c == CLS_SPECIAL)) {                                     \
+                const guchar *at = p##J;                                            \
+                e = step(&lane[J], s##J, &at, end[J], narrow);                      \
+                resync = resync || at - p##J > 1;                                   \
+                p##J = at;                                                          \
+            } else {                                                                \
+                size_t i = (size_t)s##J * ncls + c;                                 \
+                e = narrow ? d16[i] : d32[i];                                       \
+                p##J++;                                                             \
+            }                                                                       \
+            s##J = e & ~flag;                                                       \
+            if (G_UNLIKELY(e & flag))                                               \
+                mark(&lane[J], s##J, (size_t)(p##J - text));                        \
+        } while (0)
         for (size_t k = 0; k < common && !resync; k++) {
-            for (unsigned j = 0; j < LANES; j++) {
-                guint c = cls[*p[j]];
-                guint32 e;
-                if (G_UNLIKELY(c == CLS_SPECIAL)) {
-                    const guchar *before = p[j];
-                    e = step(&lane[j], s[j], &p[j], end[j], narrow);
-                    resync = resync || p[j] - before > 1;
-                } else {
-                    size_t at = (size_t)s[j] * ncls + c;
-                    e = narrow ? d16[at] : d32[at];
-                    p[j]++;
-                }
-                s[j] = e & ~flag;
-                if (G_UNLIKELY(e & flag))
-                    mark(&lane[j], s[j], (size_t)(p[j] - text));
-            }
+            LANE_STEP(0);
+            LANE_STEP(1);
+            LANE_STEP(2);
+            LANE_STEP(3);
         }
+#undef LANE_STEP
+        p[0] = p0, p[1] = p1, p[2] = p2, p[3] = p3;
+        s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
     }
     for (unsigned j = 0; j < LANES; j++) {
         while (p[j] < end[j]) {
