@@ -1,6 +1,7 @@
 #include "mvtext.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <gmime/gmime.h>
 #include <string.h>
 
@@ -13,6 +14,23 @@ static const gunichar cp1252_high[32] = {
     0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
     0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
 };
+
+/* g_utf8_validate_len(), with plain ASCII (no NUL) skipped eight bytes at
+ * a time first: mail text is mostly ASCII, and GLib's validator looks at
+ * every byte on its own. */
+static gboolean validate_utf8(const char *p, size_t len, const char **bad)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        /* a byte >= 0x80, or a NUL byte (the usual zero-byte test) */
+        if ((w | ((w - ones) & ~w)) & highs)
+            break;
+    }
+    return g_utf8_validate_len(p + i, len - i, bad);
+}
 
 bool mvtext_clip(GString *s, size_t cap)
 {
@@ -53,7 +71,7 @@ bool mvtext_append_utf8(GString *out, const char *in, size_t len, size_t cap)
         size_t room = cap - out->len;
         size_t left = MIN((size_t)(end - p), room < G_MAXSIZE - 4 ? room + 4 : room);
         const char *bad = NULL;
-        if (g_utf8_validate_len(p, left, &bad)) {
+        if (validate_utf8(p, left, &bad)) {
             g_string_append_len(out, p, (gssize)left);
             p += left;
             continue;
@@ -103,7 +121,7 @@ static bool looks_utf8(const char *in, size_t len)
 
     while (p < end) {
         const char *stop = NULL;
-        if (g_utf8_validate_len(p, (size_t)(end - p), &stop))
+        if (validate_utf8(p, (size_t)(end - p), &stop))
             stop = end;
         for (const char *q = p; q < stop; q++)
             if (((unsigned char)*q & 0xc0) == 0xc0)
@@ -189,7 +207,7 @@ bool mvtext_append(GString *out, const char *in, size_t len,
     case CS_GUESS:
         break;
     }
-    if (g_utf8_validate_len(in, len, NULL))
+    if (validate_utf8(in, len, NULL))
         return append_valid(out, in, len, cap);
     if (looks_utf8(in, len))
         return mvtext_append_utf8(out, in, len, cap);

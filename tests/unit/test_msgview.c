@@ -686,6 +686,60 @@ static void test_charset_fallbacks(void **state)
     msgview_free(v);
 }
 
+/* What mvtext_append_utf8() must make of any bytes, one character at a
+ * time: a valid character as it is, a NUL as a space, any other byte that
+ * starts no valid character as U+FFFD. */
+static void utf8_reference(GString *out, const char *in, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = 0;
+        for (size_t k = 1; k <= 4 && i + k <= len && !n; k++)
+            if (in[i] != '\0' && g_utf8_validate_len(in + i, k, NULL))
+                n = k;
+        if (n) {
+            g_string_append_len(out, in + i, (gssize)n);
+            i += n;
+        } else {
+            g_string_append(out, in[i] ? "\xef\xbf\xbd" : " ");
+            i++;
+        }
+    }
+}
+
+/* The validator skips ASCII eight bytes at a time: whatever stands at
+ * whatever offset of the words (a NUL, a character, a stray or cut
+ * sequence), the text is what one character at a time gives. */
+static void test_utf8_any_offset(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"\0", "\xc3\xa9", "\x80", "\xe2\x82", "\xff", "\xf0\x9f\x98\x80", "\xed\xa0\x80"};
+    GString *in = g_string_new(NULL), *got = g_string_new(NULL), *want = g_string_new(NULL);
+    unsigned checked = 0;
+    for (unsigned o = 0; o < G_N_ELEMENTS(odd); o++)
+        for (size_t before = 0; before <= 20; before++)
+            for (size_t after = 0; after <= 12; after += 3) {
+                g_string_truncate(in, 0);
+                for (size_t k = 0; k < before; k++)
+                    g_string_append_c(in, (char)('a' + k % 26));
+                g_string_append_len(in, odd[o], odd[o][0] ? (gssize)strlen(odd[o]) : 1);
+                for (size_t k = 0; k < after; k++)
+                    g_string_append_c(in, (char)('A' + k % 26));
+                g_string_truncate(got, 0);
+                g_string_truncate(want, 0);
+                assert_false(mvtext_append_utf8(got, in->str, in->len, 1000));
+                utf8_reference(want, in->str, in->len);
+                if (strcmp(got->str, want->str) != 0)
+                    fail_msg("\"%s\" after %zu ASCII bytes, %zu after: got %zu bytes, want %zu",
+                             o ? "odd sequence" : "NUL", before, after, got->len, want->len);
+                assert_true(g_utf8_validate(got->str, (gssize)got->len, NULL));
+                checked++;
+            }
+    assert_int_equal(checked, G_N_ELEMENTS(odd) * 21 * 5);
+    g_string_free(in, TRUE);
+    g_string_free(got, TRUE);
+    g_string_free(want, TRUE);
+}
+
 static void test_mvtext_direct(void **state)
 {
     (void)state;
@@ -871,6 +925,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_utf8_any_offset),
         cmocka_unit_test(test_quoted_printable),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_latin1_letter),
