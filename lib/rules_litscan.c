@@ -316,14 +316,18 @@ __attribute__((always_inline)) static inline void scan_lanes(scanstate *st, cons
         resync = false;
         const guchar *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
         guint32 s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+        /* Lane 0 takes one byte a step until the round ends: its position
+         * alone counts the round (few live values, none spilled). */
+        const guchar *stop = p0 + common;
 #define LANE_STEP(J)                                                                \
         do {                                                                        \
             guint c = cls[*p##J];                                                   \
             guint32 e;                                                              \
+            bool far = false;                                                       \
             if (G_UNLIKELY(c == CLS_SPECIAL)) {                                     \
                 const guchar *at = p##J;                                            \
                 e = step(&lane[J], s##J, &at, end[J], narrow);                      \
-                resync = resync || at - p##J > 1;                                   \
+                far = at - p##J > 1;                                                \
                 p##J = at;                                                          \
             } else {                                                                \
                 size_t i = (size_t)s##J * ncls + c;                                 \
@@ -333,14 +337,19 @@ __attribute__((always_inline)) static inline void scan_lanes(scanstate *st, cons
             s##J = e & ~flag;                                                       \
             if (G_UNLIKELY(e & flag))                                               \
                 mark(&lane[J], s##J, (size_t)(p##J - text));                        \
+            if (G_UNLIKELY(far)) {                                                  \
+                resync = true;                                                      \
+                goto round_end;                                                     \
+            }                                                                       \
         } while (0)
-        for (size_t k = 0; k < common && !resync; k++) {
+        while (p0 < stop) {
             LANE_STEP(0);
             LANE_STEP(1);
             LANE_STEP(2);
             LANE_STEP(3);
         }
 #undef LANE_STEP
+    round_end:
         p[0] = p0, p[1] = p1, p[2] = p2, p[3] = p3;
         s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
     }
