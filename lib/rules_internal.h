@@ -109,10 +109,11 @@ struct ruleset {
  * says COPYTROLL_NO_PREFILTER=1). */
 void rules_prefilter_build(struct ruleset *rs);
 /* rules_lazy.c: once every file is loaded, mark the rules the verdict
- * depends on (rule->verdict) and read COPYTROLL_NO_LAZY. */
+ * depends on (rule->verdict) and read COPYTROLL_NO_LAZY (raise_order is
+ * built after the prefilter, rules_raise_order_build()). */
 void rules_lazy_build(struct ruleset *rs);
-/* rules_lazy.c: (re)build raise_order; rules_prefilter_build() calls it
- * again once it knows which rules are tried only where their prefix
+/* rules_lazy.c: build raise_order.  rules_prefilter_build() calls it
+ * last, once it knows which rules are tried only where their prefix
  * occurs, which makes them cheap. */
 void rules_raise_order_build(struct ruleset *rs);
 /* Targets whose rules the prefilter gates: all but metas (rules_eval.c

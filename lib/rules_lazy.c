@@ -118,19 +118,23 @@ static double run_cost(const rule *r)
     return 1 + tried * (double)size;
 }
 
+typedef struct order_key {
+    const struct ruleset *rs;
+    const double *yield;     /* per rule: |score| / run_cost() */
+} order_key;
+
 static gint by_group_then_yield(gconstpointer a, gconstpointer b, gpointer data)
 {
-    const struct ruleset *rs = data;
+    const order_key *k = data;
     guint ia = *(const guint *)a, ib = *(const guint *)b;
-    const rule *ra = g_ptr_array_index(rs->rules, ia), *rb = g_ptr_array_index(rs->rules, ib);
+    const rule *ra = g_ptr_array_index(k->rs->rules, ia), *rb = g_ptr_array_index(k->rs->rules, ib);
     unsigned ga = raise_group(ra), gb = raise_group(rb);
     if (ga != gb)
         return ga < gb ? -1 : 1;
     /* The most of the bound's unknowns (the highest scores, the lowest)
      * settled for the least work. */
-    double ya = fabs(ra->score) / run_cost(ra), yb = fabs(rb->score) / run_cost(rb);
-    if (ya != yb)
-        return ya > yb ? -1 : 1;
+    if (k->yield[ia] != k->yield[ib])
+        return k->yield[ia] > k->yield[ib] ? -1 : 1;
     return ia < ib ? -1 : ia > ib;
 }
 
@@ -139,12 +143,17 @@ void rules_raise_order_build(struct ruleset *rs)
     if (!rs->raise_order)
         rs->raise_order = g_array_new(FALSE, FALSE, sizeof(guint));
     g_array_set_size(rs->raise_order, 0);
+    double *yield = g_new0(double, rs->rules->len ? rs->rules->len : 1);
     for (guint i = 0; i < rs->rules->len; i++) {
         const rule *r = g_ptr_array_index(rs->rules, i);
-        if (r->verdict && (r->raises || r->score < 0) && r->target != TGT_META)
+        if (r->verdict && (r->raises || r->score < 0) && r->target != TGT_META) {
             g_array_append_val(rs->raise_order, i);
+            yield[i] = fabs(r->score) / run_cost(r);
+        }
     }
-    g_array_sort_with_data(rs->raise_order, by_group_then_yield, rs);
+    order_key key = {.rs = rs, .yield = yield};
+    g_array_sort_with_data(rs->raise_order, by_group_then_yield, &key);
+    g_free(yield);
 }
 
 void rules_lazy_build(struct ruleset *rs)
@@ -181,6 +190,5 @@ void rules_lazy_build(struct ruleset *rs)
         else if (r->target == TGT_META)
             g_array_append_val(rs->verdict_metas, i);
     }
-    rules_raise_order_build(rs);
     rs->lazy = !lazy_disabled();
 }
