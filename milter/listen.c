@@ -21,7 +21,10 @@ ssize_t __real_read(int fd, void *buf, size_t n);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
 
 /* Which descriptors are accepted TCP connections (set by the listener
- * thread before libmilter hands the connection to a worker). */
+ * thread before libmilter hands the connection to a worker).  A number
+ * reused after close() keeps its flag until the next accept() of it; the
+ * only reads through the wrapper are libmilter's, from its connections,
+ * and setsockopt() on a descriptor that is no socket just fails. */
 #define TRACKED_FDS 65536
 static atomic_bool is_tcp[TRACKED_FDS];
 
