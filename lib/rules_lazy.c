@@ -80,10 +80,13 @@ static double bitmap_share(const uint8_t *bm)
     double share = 0;
     for (int c = 0; c < 256; c++) {
         bool set = bm[c / 8] & (1u << (c % 8));
-        if (c >= 'a' && c <= 'z')
-            share += set || (bm[(c - 32) / 8] & (1u << ((c - 32) % 8))) ? 0.8 / 26 : 0;
-        else if (set && !(c >= 'A' && c <= 'Z'))
+        if (c >= 'a' && c <= 'z') {
+            bool upper = bm[(c - 32) / 8] & (1u << ((c - 32) % 8));   /* the same letter */
+            if (set || upper)
+                share += 0.8 / 26;
+        } else if (set && !(c >= 'A' && c <= 'Z')) {
             share += 0.005;
+        }
     }
     return MIN(share, 1.0);
 }

@@ -262,7 +262,8 @@ static inline guint32 step(scanstate *st, guint32 s, const guchar **pp, const gu
 }
 
 /* The scan loop; inlined twice, for the narrow and the wide table. */
-__attribute__((always_inline)) static inline void scan_loop(scanstate *st, const guchar *text, size_t len, bool narrow)
+__attribute__((always_inline)) static inline void scan_loop(scanstate *st, const guchar *text, size_t len,
+                                                            bool narrow)
 {
     const guchar *p = text, *end = p + len;
     const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
@@ -284,7 +285,8 @@ __attribute__((always_inline)) static inline void scan_loop(scanstate *st, const
  * stretch; the lists joined in lane order are in the order of their end,
  * as one pass gives them. */
 #define LANES 4   /* scan_lanes() names each lane: change both together */
-__attribute__((always_inline)) static inline void scan_lanes(scanstate *st, const guchar *text, size_t len, bool narrow)
+__attribute__((always_inline)) static inline void scan_lanes(scanstate *st, const guchar *text, size_t len,
+                                                             bool narrow)
 {
     scanstate lane[LANES];
     const pf_matcher *m = st->m;
