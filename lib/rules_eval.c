@@ -780,7 +780,7 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
         }
     }
     for (guint i = 0; i < n; i++)
-        if (cx.done[i])    /* only a rule that ran can have captured */
+        if (cx.fired[i])   /* only a match captures (match_value) */
             capture_clear(&cx.caps[i]);
     g_free(cx.caps);
     g_free(cx.fired);

@@ -42,18 +42,20 @@ static bool counts_by_itself(const rule *r)
  * change the bound, to rule out a claim with as little work as possible:
  * first the ones on short values (subject, addresses, headers, URLs,
  * attachment names), then the agencies' text rules (a claim needs an
- * agency), then the shared ones with a negative score (one that fires
- * lowers the bound by its whole score: on a long text that can save many
- * of the shared rules that follow), then the other shared ones; within a
- * group the most score for the least work first (see run_cost), then
- * load order. */
+ * agency), then the shared ones; within a group the most score for the
+ * least work first (see run_cost), then load order.  The shared rules
+ * with a negative score are not put first: one lowers the bound only
+ * when it fires, a positive one whenever it does not, and ordinary mail
+ * fires few of either.  Ordered by yield alone, the rule evaluation over
+ * the ham corpus takes 7 % fewer instructions than with the negative ones
+ * first, 13 % fewer than with the positive ones first: on the long
+ * digests that get this far, the cheap rules of either sign settle the
+ * bound before the expensive ones run. */
 static unsigned raise_group(const rule *r)
 {
     if (!rules_target_is_text(r->target))
         return 0;
-    if (r->agency >= 0)
-        return 1;
-    return r->score < 0 ? 2 : 3;
+    return r->agency >= 0 ? 1 : 2;
 }
 
 bool rules_first_pass(const rule *r)
