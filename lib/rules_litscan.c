@@ -16,7 +16,8 @@
 struct pf_matcher {
     GPtrArray *lits;         /* char*, lower case, index = id */
     GHashTable *ids;         /* literal -> id + 1 */
-    guint8 cls[256];
+    guint8 cls[256];         /* byte -> class; CLS_SPECIAL: may start a folded character */
+    guint8 cls_plain[256];   /* the same, 0 for those: for text with none (has_folded) */
     guint nclasses;
     guint nstates;
     guint32 *delta;          /* nstates * nclasses; OUT_FLAG: the target has output */
@@ -90,6 +91,7 @@ static void assign_classes(pf_matcher *m)
                 m->cls[*p] = (guint8)m->nclasses++;
     for (int c = 'A'; c <= 'Z'; c++)
         m->cls[c] = m->cls[c - 'A' + 'a'];
+    memcpy(m->cls_plain, m->cls, sizeof m->cls);
     m->cls[0xE2] = m->cls[0xC5] = CLS_SPECIAL;
 }
 
@@ -261,7 +263,8 @@ static inline guint32 step(scanstate *st, guint32 s, const guchar **pp, const gu
     return narrow ? m->delta16[at] : m->delta[at];
 }
 
-/* The scan loop; inlined twice, for the narrow and the wide table. */
+/* The scan loop of a text with folded characters, one step at a time;
+ * inlined twice, for the narrow and the wide table. */
 __attribute__((always_inline)) static inline void scan_loop(scanstate *st, const guchar *text, size_t len,
                                                             bool narrow)
 {
@@ -276,92 +279,99 @@ __attribute__((always_inline)) static inline void scan_loop(scanstate *st, const
     }
 }
 
-/* A long text: LANES stretches scanned side by side, each starting early
- * enough to see every literal that ends in its stretch (a literal's bytes
- * are at most 3 * maxlen, folded characters counted).  The lanes' table
- * look-ups are independent, so the processor overlaps their cache misses
- * instead of waiting for each in turn.  Positions, when asked for, go to
- * one list per lane, each lane keeping only those that end in its own
- * stretch; the lists joined in lane order are in the order of their end,
- * as one pass gives them. */
-#define LANES 4   /* scan_lanes() names each lane: change both together */
+/* Does the text hold a character the scan folds (U+212A, U+017F)?  Real
+ * mail nearly never does; the plain loops below then need not look for
+ * one at every byte.  Their last bytes are rare in text (0xAA, 0xBF). */
+static bool has_folded(const guchar *text, size_t len)
+{
+    const guchar *end = text + len;
+    for (const guchar *p = text; (p = memchr(p, 0xAA, (size_t)(end - p))); p++)
+        if (p - text >= 2 && p[-2] == 0xE2 && p[-1] == 0x84)
+            return true;
+    for (const guchar *p = text; (p = memchr(p, 0xBF, (size_t)(end - p))); p++)
+        if (p - text >= 1 && p[-1] == 0xC5)
+            return true;
+    return false;
+}
+
+/* From state s over text[from, to), one byte a step, with no folded
+ * character: the state after. */
+__attribute__((always_inline)) static inline guint32 run_plain(scanstate *st, const guchar *text, size_t from,
+                                                               size_t to, guint32 s, bool narrow)
+{
+    const pf_matcher *m = st->m;
+    const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
+    for (size_t i = from; i < to; i++) {
+        size_t at = (size_t)s * m->nclasses + m->cls_plain[text[i]];
+        guint32 e = narrow ? m->delta16[at] : m->delta[at];
+        s = e & ~flag;
+        if (G_UNLIKELY(e & flag))
+            mark(st, s, i + 1);
+    }
+    return s;
+}
+
+/* A hit seen during a round of scan_lanes(), marked after it. */
+typedef struct pending {
+    size_t end;
+    guint32 state;
+    guint32 lane;
+} pending;
+#define PENDING 64
+
+/* A long text with no folded character: LANES stretches scanned side by
+ * side, one byte of each a step.  The lanes' table look-ups are
+ * independent, so the processor overlaps their cache misses instead of
+ * waiting for each in turn.  Each lane but the first starts maxlen bytes
+ * before its stretch, enough to see every literal that ends in it.  Hits
+ * are noted in a small buffer and marked between rounds: with no call in
+ * the loop, every lane's state stays in a register.  Positions, when
+ * asked for, go to one list per lane, each lane keeping only those that
+ * end in its own stretch; the lists joined in lane order are in the order
+ * of their end, as one pass gives them. */
+#define LANES 4   /* the loop names each lane: change both together */
 __attribute__((always_inline)) static inline void scan_lanes(scanstate *st, const guchar *text, size_t len,
                                                              bool narrow)
 {
-    scanstate lane[LANES];
     const pf_matcher *m = st->m;
     const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
-    const guint8 *cls = m->cls;
+    const guint8 *cls = m->cls_plain;
     const guint16 *d16 = m->delta16;
     const guint32 *d32 = m->delta;
-    const size_t ncls = m->nclasses;
-    size_t back = 3 * m->maxlen, stretch = len / LANES;
-    const guchar *p[LANES], *end[LANES];
+    const size_t ncls = m->nclasses, stretch = len / LANES;
+    scanstate lane[LANES];
     guint32 s[LANES];
     for (unsigned j = 0; j < LANES; j++) {
-        p[j] = text + (j ? j * stretch - back : 0);
-        end[j] = j == LANES - 1 ? text + len : text + (j + 1) * stretch;
-        s[j] = 0;
         lane[j] = (scanstate){.m = m, .hits = st->hits, .from = j * stretch, .complete = true,
                               .occ = st->occ ? g_array_new(FALSE, FALSE, sizeof(pf_occ)) : NULL};
+        s[j] = j ? run_plain(&lane[j], text, j * stretch - m->maxlen, j * stretch, 0, narrow) : 0;
     }
-    /* Rounds of steps in which every lane has a byte left, with no bounds
-     * check per lane.  A folded character takes a lane more than one byte
-     * ahead: the round ends there and the next one is counted again.  The
-     * lanes' states and positions live in locals (registers) during a
-     * round: kept in the arrays, every step would wait on a store and a
-     * load of its own state. */
-    for (bool resync = true; resync;) {
-        size_t common = (size_t)(end[0] - p[0]);
-        for (unsigned j = 1; j < LANES; j++)
-            common = MIN(common, (size_t)(end[j] - p[j]));
-        resync = false;
-        const guchar *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3];
-        guint32 s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-        /* Lane 0 takes one byte a step until the round ends: its position
-         * alone counts the round (few live values, none spilled). */
-        const guchar *stop = p0 + common;
+    const guchar *t0 = text, *t1 = text + stretch, *t2 = text + 2 * stretch, *t3 = text + 3 * stretch;
+    guint32 s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    pending pend[PENDING];
+    for (size_t i = 0; i < stretch;) {
+        unsigned np = 0;
 #define LANE_STEP(J)                                                                \
         do {                                                                        \
-            guint c = cls[*p##J];                                                   \
-            guint32 e;                                                              \
-            bool far = false;                                                       \
-            if (G_UNLIKELY(c == CLS_SPECIAL)) {                                     \
-                const guchar *at = p##J;                                            \
-                e = step(&lane[J], s##J, &at, end[J], narrow);                      \
-                far = at - p##J > 1;                                                \
-                p##J = at;                                                          \
-            } else {                                                                \
-                size_t i = (size_t)s##J * ncls + c;                                 \
-                e = narrow ? d16[i] : d32[i];                                       \
-                p##J++;                                                             \
-            }                                                                       \
+            size_t at = (size_t)s##J * ncls + cls[t##J[i]];                         \
+            guint32 e = narrow ? d16[at] : d32[at];                                 \
             s##J = e & ~flag;                                                       \
             if (G_UNLIKELY(e & flag))                                               \
-                mark(&lane[J], s##J, (size_t)(p##J - text));                        \
-            if (G_UNLIKELY(far)) {                                                  \
-                resync = true;                                                      \
-                goto round_end;                                                     \
-            }                                                                       \
+                pend[np++] = (pending){.end = J * stretch + i + 1, .state = s##J, .lane = J}; \
         } while (0)
-        while (p0 < stop) {
+        for (; i < stretch && np <= PENDING - LANES; i++) {
             LANE_STEP(0);
             LANE_STEP(1);
             LANE_STEP(2);
             LANE_STEP(3);
         }
 #undef LANE_STEP
-    round_end:
-        p[0] = p0, p[1] = p1, p[2] = p2, p[3] = p3;
-        s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+        for (unsigned k = 0; k < np; k++)
+            mark(&lane[pend[k].lane], pend[k].state, pend[k].end);
     }
+    /* What the last stretch leaves over (len % LANES bytes). */
+    run_plain(&lane[LANES - 1], text, LANES * stretch, len, s3, narrow);
     for (unsigned j = 0; j < LANES; j++) {
-        while (p[j] < end[j]) {
-            guint32 e = step(&lane[j], s[j], &p[j], end[j], narrow);
-            s[j] = e & ~flag;
-            if (G_UNLIKELY(e & flag))
-                mark(&lane[j], s[j], (size_t)(p[j] - text));
-        }
         st->complete = st->complete && lane[j].complete;
         if (!st->occ)
             continue;
@@ -378,18 +388,27 @@ bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *
     scanstate st = {.m = m, .hits = hits, .occ = occ, .complete = len <= G_MAXUINT32};
     if (!m->built || !text)
         return st.complete;
-    /* Lanes only pay off on long texts. */
+    const guchar *t = (const guchar *)text;
+    if (has_folded(t, len)) {
+        if (m->delta16)
+            scan_loop(&st, t, len, true);
+        else
+            scan_loop(&st, t, len, false);
+        return st.complete;
+    }
+    /* Lanes only pay off on long texts (and need stretches longer than
+     * the lead-in of maxlen bytes). */
     bool lanes = len >= 512 && len / LANES > 3 * m->maxlen;
     if (m->delta16) {
         if (lanes)
-            scan_lanes(&st, (const guchar *)text, len, true);
+            scan_lanes(&st, t, len, true);
         else
-            scan_loop(&st, (const guchar *)text, len, true);
+            run_plain(&st, t, 0, len, 0, true);
     } else {
         if (lanes)
-            scan_lanes(&st, (const guchar *)text, len, false);
+            scan_lanes(&st, t, len, false);
         else
-            scan_loop(&st, (const guchar *)text, len, false);
+            run_plain(&st, t, 0, len, 0, false);
     }
     return st.complete;
 }

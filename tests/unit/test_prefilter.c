@@ -307,17 +307,24 @@ static gint by_start_then_lit(gconstpointer a, gconstpointer b)
     return (x->lit > y->lit) - (x->lit < y->lit);
 }
 
-/* Long texts are scanned in lanes side by side, short ones in one pass;
- * both must find every literal, and every occurrence of the positional
- * ones, exactly where it is.  Random texts of every length around the lane
- * threshold, with folded characters (which take a lane two or three bytes
- * on) and literals anywhere, lane boundaries included, against brute force. */
+/* Long texts are scanned in lanes side by side, short ones and those with
+ * folded characters in one pass; each must find every literal, and every
+ * occurrence of the positional ones, exactly where it is.  Random texts of
+ * every length around the lane threshold, literals anywhere, lane
+ * boundaries included, against brute force: a third of them with folded
+ * characters, a third with only the bytes they are made of, alone or in
+ * part (which must not send the text to the folding pass, nor fold). */
 static void scans_find_every_occurrence(void **state)
 {
     (void)state;
     static const char *const lits[] = {"kiss", "ask", "sss", "abcab", "zebra", "link", "bkb"};
-    static const char *const pieces[] = {"a", "b", "c", "k", "s", "z", "e", "r", " ", "\xE2\x84\xAA",
-                                         "\xC5\xBF", "\xE2\x80\x99", "\xE2", "\xC5", "K", "S", "i", "n", "l"};
+    /* Plain pieces; then bytes of the folded characters that cannot make
+     * one, however they follow each other; then parts that can, and the
+     * folded characters themselves. */
+    static const char *const pieces[] = {"a", "b", "c", "k", "s", "z", "e", "r", " ", "K", "S", "i", "n", "l",
+                                         "\xE2\x80\x99", "\xE2", "\xAA", "\xBF", "\xE2\x81\xAA",
+                                         "\xC5", "\xE2\x84", "\x84\xAA", "\xE2\x84\xAA", "\xC5\xBF"};
+    enum { PLAIN = 9, UNFOLDED = 19 };
     enum { N = G_N_ELEMENTS(lits) };
     pf_matcher *m = pf_matcher_new();
     for (unsigned i = 0; i < N; i++) {
@@ -330,14 +337,22 @@ static void scans_find_every_occurrence(void **state)
     assert_int_equal(pf_matcher_count(tail), N - 2);
     GRand *rnd = g_rand_new_with_seed(20261129);
     GArray *occ = g_array_new(FALSE, FALSE, sizeof(pf_occ)), *want = g_array_new(FALSE, FALSE, sizeof(pf_occ));
-    unsigned found = 0, exact = 0;
+    unsigned found = 0, exact = 0, odd_exact = 0;
     for (unsigned round = 0; round < 400; round++) {
         GString *t = g_string_new(NULL);
         size_t len = (size_t)g_rand_int_range(rnd, 1, 6000);
-        /* Half the texts without folded characters: their positions are exact. */
-        guint npieces = round % 2 ? G_N_ELEMENTS(pieces) : 9;
+        /* Two thirds without folded characters: their positions are exact. */
+        guint npieces = round % 3 == 0 ? PLAIN : round % 3 == 1 ? UNFOLDED : G_N_ELEMENTS(pieces);
         while (t->len < len)
             g_string_append(t, pieces[g_rand_int_range(rnd, 0, npieces)]);
+        /* Literals across the places where a long text's lanes meet (the
+         * scan splits it in four; a literal that ends just past a meeting
+         * point must be seen from the lane before its end). */
+        for (unsigned j = 1; t->len >= 512 && j < 4; j++) {
+            const char *lit = lits[g_rand_int_range(rnd, 0, N)];
+            size_t n = strlen(lit), at = j * (t->len / 4) - (size_t)g_rand_int_range(rnd, 0, (gint32)n);
+            memcpy(t->str + at, lit, n);
+        }
         guint8 ref[N] = {0}, plain[N] = {0}, with_occ[N] = {0}, ranged[N] = {0};
         bool folded;
         g_array_set_size(want, 0);
@@ -369,11 +384,13 @@ static void scans_find_every_occurrence(void **state)
                              lits[a->lit], a->start, lits[b->lit], b->start);
             }
             exact += t->len >= 512;
+            odd_exact += t->len >= 512 && round % 3 == 1;
         }
         g_string_free(t, TRUE);
     }
     assert_true(found > 400);   /* the texts did hold literals */
     assert_true(exact > 100);   /* and long ones, scanned in lanes, were compared exactly */
+    assert_true(odd_exact > 50);  /* odd bytes too */
     g_array_unref(occ);
     g_array_unref(want);
     g_rand_free(rnd);
