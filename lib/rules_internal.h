@@ -92,6 +92,10 @@ struct ruleset {
     pf_matcher *pf_pos;       /* the text rules' prefix strings (pf_prefix ids),
                                * positional: where anchored rules may start;
                                * NULL when no rule is anchored */
+    pf_matcher *pf_all;       /* pf_text's literals (same ids), then pf_pos's
+                               * (positional): one pass over a long text where
+                               * a short one may need three (rules_eval.c) */
+    guint32 *pf_all_pos;      /* pf_all id -> pf_pos id, G_MAXUINT32 = none */
     unsigned pf_filtered;     /* rules gated by the prefilter */
     unsigned pf_always;       /* pattern rules that always run */
     unsigned pf_anchored;     /* text rules tried only where their prefix occurs */

@@ -422,6 +422,29 @@ pf_matcher *pf_matcher_range(const pf_matcher *m, guint from, guint to)
     return sub;
 }
 
+pf_matcher *pf_matcher_merge(const pf_matcher *a, const pf_matcher *b, guint32 **b_id)
+{
+    pf_matcher *all = pf_matcher_new();
+    for (guint i = 0; i < a->lits->len; i++)
+        pf_matcher_add(all, g_ptr_array_index(a->lits, i));
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint32));
+    g_array_set_size(ids, all->lits->len);
+    memset(ids->data, 0xFF, sizeof(guint32) * ids->len);
+    for (guint i = 0; b && i < b->lits->len; i++) {
+        guint id = pf_matcher_add(all, g_ptr_array_index(b->lits, i));
+        if (id >= ids->len) {
+            guint32 none = G_MAXUINT32;
+            g_array_append_val(ids, none);
+        }
+        g_array_index(ids, guint32, id) = i;
+        if (g_array_index(b->positional, guint8, i))
+            pf_matcher_set_positional(all, id);
+    }
+    pf_matcher_build(all);
+    *b_id = (guint32 *)(void *)g_array_free(ids, FALSE);
+    return all;
+}
+
 void pf_matcher_free(pf_matcher *m)
 {
     if (!m)

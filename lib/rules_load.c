@@ -165,6 +165,8 @@ void rules_unref(ruleset *rs)
     pf_matcher_free(rs->pf_rest);
     pf_matcher_free(rs->pf_fields);
     pf_matcher_free(rs->pf_pos);
+    pf_matcher_free(rs->pf_all);
+    g_free(rs->pf_all_pos);
     if (rs->verdict_metas)
         g_array_unref(rs->verdict_metas);
     if (rs->raise_order)
@@ -751,6 +753,8 @@ void rules_prefilter_build(struct ruleset *rs)
     }
     if (rs->pf_pos)
         pf_matcher_build(rs->pf_pos);
+    if (text)
+        rs->pf_all = pf_matcher_merge(text, rs->pf_pos, &rs->pf_all_pos);
     rs->pf_text = text;
     rs->pf_fields = fields;
     rules_raise_order_build(rs);
@@ -773,7 +777,7 @@ void rules_prefilter_stats(const ruleset *rs, rules_pf_stats *out)
         .anchored = rs->pf_anchored,
         .literals = rs->pf_text ? pf_matcher_count(rs->pf_text) + pf_matcher_count(rs->pf_fields) : 0,
         .bytes = rs->pf_text ? pf_matcher_bytes(rs->pf_first) + pf_matcher_bytes(rs->pf_rest) +
-                                   pf_matcher_bytes(rs->pf_fields) +
+                                   pf_matcher_bytes(rs->pf_fields) + pf_matcher_bytes(rs->pf_all) +
                                    (rs->pf_pos ? pf_matcher_bytes(rs->pf_pos) : 0) : 0,
         .lazy = rs->lazy,
         .claim_only = rs->claim_only,

@@ -90,6 +90,12 @@ void pf_matcher_free(pf_matcher *m);
  * from to get m's ids.  Free it with pf_matcher_free(). */
 pf_matcher *pf_matcher_range(const pf_matcher *m, guint from, guint to);
 
+/* A new, built matcher of a's literals, with a's ids, and then b's (b may
+ * be NULL), positional where they are in b; neither need be built.
+ * *b_id receives, for each id of the new matcher, the id of the same
+ * literal in b or G_MAXUINT32 (free it with g_free()). */
+pf_matcher *pf_matcher_merge(const pf_matcher *a, const pf_matcher *b, guint32 **b_id);
+
 /* A rule's compiled clauses: a flat array of guint, [n, id1..idn, n, ...].
  * True when every clause has a hit. */
 bool pf_clauses_hold(const GArray *clauses, const guint8 *hits);

@@ -228,6 +228,49 @@ static void extracts_branches(void **state)
     }
 }
 
+/* A merged matcher keeps the first one's ids, adds the second's literals
+ * once each (one it shares keeps the first's id), maps every id back to
+ * the second's, and reports where the second's positional ones occur. */
+static void merge_keeps_ids(void **state)
+{
+    (void)state;
+    pf_matcher *a = pf_matcher_new(), *b = pf_matcher_new();
+    pf_matcher_add(a, "licence");
+    pf_matcher_add(a, "fee");
+    pf_matcher_add(b, "image");      /* b's 0 */
+    pf_matcher_add(b, "fee");        /* b's 1, a's 1 */
+    pf_matcher_set_positional(b, 0);
+    pf_matcher_set_positional(b, 1);
+    guint32 *b_id = NULL;
+    pf_matcher *all = pf_matcher_merge(a, b, &b_id);
+    assert_int_equal(pf_matcher_count(all), 3);
+    assert_int_equal(b_id[0], G_MAXUINT32);   /* licence: a's only */
+    assert_int_equal(b_id[1], 1);             /* fee */
+    assert_int_equal(b_id[2], 0);             /* image, after a's */
+    guint8 hits[3] = {0};
+    GArray *occ = g_array_new(FALSE, FALSE, sizeof(pf_occ));
+    const char *text = "The Image licence FEE";
+    assert_true(pf_matcher_scan(all, text, strlen(text), hits, occ));
+    assert_true(hits[0] && hits[1] && hits[2]);
+    assert_int_equal(occ->len, 2);            /* licence is not positional */
+    assert_int_equal(g_array_index(occ, pf_occ, 0).lit, 2);
+    assert_int_equal(g_array_index(occ, pf_occ, 0).start, 4);
+    assert_int_equal(g_array_index(occ, pf_occ, 1).lit, 1);
+    assert_int_equal(g_array_index(occ, pf_occ, 1).start, 18);
+    g_array_unref(occ);
+    g_free(b_id);
+    pf_matcher_free(all);
+    /* No second matcher: the first's literals alone. */
+    all = pf_matcher_merge(a, NULL, &b_id);
+    assert_int_equal(pf_matcher_count(all), 2);
+    assert_int_equal(b_id[0], G_MAXUINT32);
+    assert_int_equal(b_id[1], G_MAXUINT32);
+    g_free(b_id);
+    pf_matcher_free(all);
+    pf_matcher_free(a);
+    pf_matcher_free(b);
+}
+
 /* An automaton of more than 32768 states uses the wide table: the same
  * hits and occurrences as the narrow one. */
 static void wide_table_scans_alike(void **state)
@@ -613,6 +656,7 @@ int main(void)
         cmocka_unit_test(scanner_finds_overlaps_and_folds),
         cmocka_unit_test(extracts_branches),
         cmocka_unit_test(wide_table_scans_alike),
+        cmocka_unit_test(merge_keeps_ids),
         cmocka_unit_test(scans_find_every_occurrence),
         cmocka_unit_test(folding_agrees_with_pcre2),
         cmocka_unit_test(ruleset_uses_it),

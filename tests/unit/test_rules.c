@@ -602,6 +602,60 @@ static void shipped_rules_load(void **state)
     rules_unref(rs);
 }
 
+static verdict *scan_text(const ruleset *rs, const char *raw, size_t len)
+{
+    msgview *v = msgview_new(raw, len, NULL);
+    verdict *out = rules_eval(rs, v, NULL);
+    msgview_free(v);
+    return out;
+}
+
+/* A long text is scanned for every literal and rule prefix in one pass
+ * (rules_eval.c, from 16 KB on), a short one in up to three: a notice
+ * inside 40 KB of ordinary prose must come out as it does alone, every
+ * rule that fires on it (the anchored ones, tried where their prefix
+ * occurs, among them) firing again. */
+static void long_text_same_verdict(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    ruleset *rs = rules_load_dir("conf/rules.d", &err);
+    if (!rs)
+        fail_msg("%s", err->message);
+    char *raw;
+    gsize len;
+    assert_true(g_file_get_contents("tests/fixtures/mail/copytrack-first-notice.eml", &raw, &len, NULL));
+    const char *body = strstr(raw, "\n\n");
+    assert_non_null(body);
+    GString *filler = g_string_new(NULL);
+    while (filler->len < 20000)
+        g_string_append(filler, "The minutes of Tuesday's meeting are below; the budget review moves\n"
+                                "to Thursday and the figures for the third quarter follow.\n");
+    GString *padded = g_string_new_len(raw, body + 2 - raw);
+    g_string_append(padded, filler->str);
+    g_string_append(padded, body + 2);
+    g_string_append(padded, filler->str);
+    verdict *alone = scan_text(rs, raw, len), *inside = scan_text(rs, padded->str, padded->len);
+    assert_int_equal(alone->verdict, CT_VERDICT_CLAIM);
+    assert_int_equal(inside->verdict, alone->verdict);
+    assert_string_equal(inside->agency, alone->agency);
+    assert_int_equal(inside->kind, alone->kind);
+    assert_string_equal(inside->case_id, alone->case_id);
+    assert_string_equal(inside->amount, alone->amount);
+    assert_true(alone->rules->len > 3);
+    assert_int_equal(inside->rules->len, alone->rules->len);
+    for (guint i = 0; i < alone->rules->len; i++)
+        if (!has_rule(inside, g_ptr_array_index(alone->rules, i)))
+            fail_msg("%s fired on the notice alone, not inside a long text",
+                     (const char *)g_ptr_array_index(alone->rules, i));
+    verdict_free(alone);
+    verdict_free(inside);
+    g_string_free(padded, TRUE);
+    g_string_free(filler, TRUE);
+    g_free(raw);
+    rules_unref(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +676,7 @@ int main(void)
         cmocka_unit_test(load_reports_every_error),
         cmocka_unit_test(load_dir_in_name_order),
         cmocka_unit_test(shipped_rules_load),
+        cmocka_unit_test(long_text_same_verdict),
     };
     return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }
