@@ -42,7 +42,8 @@ typedef struct evalctx {
     guint8 *state;           /* RULE_NO/YES/MAYBE, while bounding (eval_bounded) */
     double *base;            /* bound of the pattern rules: per agency, then the pool */
     double *bound;           /* scratch of claim_reachable: base + the metas' */
-    capture *caps;           /* one per rule, filled only for fired rules */
+    capture *caps;           /* one per rule, filled only for fired rules; NULL
+                              * until one fires (most mail fires none) */
     unsigned limit_hits;
     unsigned claim_only_limit_hits; /* ... by claim-only rules (rules_lazy.c) */
 } evalctx;
@@ -545,9 +546,9 @@ static void gather_fields(evalctx *cx, int agency_idx, verdict *out)
     GPtrArray *fees = g_ptr_array_new();
     for (guint i = 0; i < cx->rs->rules->len; i++) {
         const rule *r = g_ptr_array_index(cx->rs->rules, i);
-        capture *c = &cx->caps[i];
-        if (!cx->fired[i] || (r->agency >= 0 && r->agency != agency_idx))
+        if (!cx->fired[i] || !cx->caps || (r->agency >= 0 && r->agency != agency_idx))
             continue;
+        const capture *c = &cx->caps[i];
         for (unsigned f = 0; f < F_COUNT; f++)
             if (c->text[f] && !text[f])
                 text[f] = c->text[f];
@@ -638,7 +639,13 @@ static void run_rule(evalctx *cx, guint i, bool gate_passed)
 {
     const rule *r = g_ptr_array_index(cx->rs->rules, i);
     unsigned before = cx->limit_hits;
-    cx->fired[i] = (gate_passed || rule_may_match(cx, r)) && match_rule(cx, r, &cx->caps[i]);
+    capture cap = {0};   /* filled only by a match */
+    cx->fired[i] = (gate_passed || rule_may_match(cx, r)) && match_rule(cx, r, &cap);
+    if (cx->fired[i]) {
+        if (!cx->caps)
+            cx->caps = g_new0(capture, cx->rs->rules->len);
+        cx->caps[i] = cap;
+    }
     cx->done[i] = true;
     if (!r->verdict) {
         cx->claim_only_limit_hits += cx->limit_hits - before;
@@ -766,7 +773,6 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
     guint n = rs->rules->len;
     cx.fired = g_new0(bool, n ? n : 1);
     cx.done = g_new0(bool, n ? n : 1);
-    cx.caps = g_new0(capture, n ? n : 1);
     cx.md = pcre2_match_data_create(32, NULL);
     if (rs->lazy) {
         eval_bounded(&cx);
@@ -807,7 +813,7 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
             out->reason = g_strdup(why);
         }
     }
-    for (guint i = 0; i < n; i++)
+    for (guint i = 0; cx.caps && i < n; i++)
         if (cx.fired[i])   /* only a match captures (match_value) */
             capture_clear(&cx.caps[i]);
     g_free(cx.caps);
