@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "msgview.h"
+#include "msgview_internal.h"
 #include "mvtext.h"
 #include "mvurls.h"
 
@@ -740,6 +741,91 @@ static void test_utf8_any_offset(void **state)
     g_string_free(want, TRUE);
 }
 
+/* What msgview_base64_count() must give, one byte at a time. */
+static size_t base64_count_reference(const char *p, size_t len, bool *padded)
+{
+    size_t chars = 0;
+    *padded = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '=') {
+            *padded = true;
+            break;
+        }
+        chars += g_ascii_isalnum(p[i]) || p[i] == '+' || p[i] == '/';
+    }
+    return chars;
+}
+
+static void assert_base64_count(const char *p, size_t len)
+{
+    bool padded = true, want_padded; /* the count must set it either way */
+    size_t got = msgview_base64_count(p, len, &padded);
+    size_t want = base64_count_reference(p, len, &want_padded);
+    if (got != want || padded != want_padded)
+        fail_msg("%zu bytes from 0x%02x: %zu characters%s, want %zu%s", len,
+                 len ? (unsigned char)p[0] : 0, got, padded ? " padded" : "", want,
+                 want_padded ? " padded" : "");
+}
+
+/* The count goes 64 bytes at a time, then byte by byte: every byte value
+ * in both, at every length around a block, and an '=' at every offset
+ * of pseudo-random bytes. */
+static void test_base64_count(void **state)
+{
+    (void)state;
+    char buf[200];
+    for (unsigned c = 0; c < 256; c++)
+        for (size_t len = 0; len <= 160; len++) {
+            memset(buf, (int)c, len);
+            assert_base64_count(buf, len);
+        }
+    GRand *rand = g_rand_new_with_seed(2047);
+    for (size_t len = 0; len <= sizeof buf; len++) {
+        for (size_t i = 0; i < len; i++)
+            do
+                buf[i] = (char)g_rand_int_range(rand, 0, 256);
+            while (buf[i] == '=');
+        assert_base64_count(buf, len);
+        for (size_t eq = 0; eq < len; eq++) {
+            char was = buf[eq];
+            buf[eq] = '=';
+            assert_base64_count(buf, len);
+            buf[eq] = was;
+        }
+    }
+    g_rand_free(rand);
+}
+
+/* An attachment's size is what its base64 decodes to, for every length of
+ * the last quantum and line breaks anywhere in the text. */
+static void test_base64_attachment_size(void **state)
+{
+    (void)state;
+    guchar data[300];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (guchar)(i * 7 + 3);
+    for (size_t n = 0; n <= sizeof data; n++) {
+        char *b64 = g_base64_encode(data, n);
+        GString *raw = g_string_new("Subject: size\nMIME-Version: 1.0\n"
+                                    "Content-Type: multipart/mixed; boundary=b\n\n"
+                                    "--b\nContent-Type: text/plain\n\nsee attached\n"
+                                    "--b\nContent-Type: application/octet-stream\n"
+                                    "Content-Transfer-Encoding: base64\n\n");
+        size_t len = strlen(b64), line = 1 + n % 76; /* every line width in turn */
+        for (size_t i = 0; i < len; i += line) {
+            g_string_append_len(raw, b64 + i, (gssize)MIN(line, len - i));
+            g_string_append(raw, n % 2 ? "\r\n" : "\n");
+        }
+        g_string_append(raw, "--b--\n");
+        msgview *v = view_of(raw->str, NULL);
+        assert_int_equal(v->attachments->len, 1);
+        assert_int_equal(attachment(v, 0)->size, n);
+        msgview_free(v);
+        g_string_free(raw, TRUE);
+        g_free(b64);
+    }
+}
+
 static void test_mvtext_direct(void **state)
 {
     (void)state;
@@ -949,6 +1035,8 @@ int main(void)
         cmocka_unit_test(test_nul_and_invalid_bytes),
         cmocka_unit_test(test_empty_parts),
         cmocka_unit_test(test_charset_fallbacks),
+        cmocka_unit_test(test_base64_count),
+        cmocka_unit_test(test_base64_attachment_size),
         cmocka_unit_test(test_mvtext_direct),
         cmocka_unit_test(test_mvurls_direct),
         cmocka_unit_test(test_unparsable),
