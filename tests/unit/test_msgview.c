@@ -826,6 +826,93 @@ static void test_base64_attachment_size(void **state)
     }
 }
 
+/* What msgview_plain_value() must give, one byte at a time. */
+static char *plain_value_reference(const char *raw, size_t cap, bool *clipped)
+{
+    size_t len = strlen(raw);
+    char *v = g_malloc(MIN(len, cap) + 1), *w = v;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c >= 0x80 || (c == '=' && raw[i + 1] == '?')) {
+            g_free(v);
+            return NULL;
+        }
+        if (c == '\r' || c == '\n')
+            continue;
+        if ((size_t)(w - v) >= cap) {
+            *clipped = true;
+            break;
+        }
+        *w++ = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    }
+    *w = '\0';
+    return g_strstrip(v);
+}
+
+static void assert_plain_value(const char *raw, size_t cap)
+{
+    bool clipped = false, want_clipped = false;
+    char *got = msgview_plain_value(raw, cap, &clipped);
+    char *want = plain_value_reference(raw, cap, &want_clipped);
+    if (g_strcmp0(got, want) != 0 || clipped != want_clipped)
+        fail_msg("\"%s\" cap %zu: got \"%s\"%s, want \"%s\"%s", g_strescape(raw, NULL), cap,
+                 got ? g_strescape(got, NULL) : "(null)", clipped ? " clipped" : "",
+                 want ? g_strescape(want, NULL) : "(null)", want_clipped ? " clipped" : "");
+    g_free(got);
+    g_free(want);
+}
+
+/* Plain text around the odd bytes: words, so that g_strstrip() and a
+ * misplaced copy both show. */
+static void plain_text(char *buf, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        buf[k] = k % 6 == 5 ? ' ' : (char)('a' + k % 26);
+    buf[len] = '\0';
+}
+
+/* Runs of plain bytes are copied eight at a time: every byte value at
+ * every offset, CR/LF, "=?" and their lookalikes at every offset, every
+ * cap around them, and random mixes at every cap, all as one byte at a
+ * time gives them. */
+static void test_plain_value(void **state)
+{
+    (void)state;
+    char buf[120];
+    for (unsigned c = 1; c < 256; c++)
+        for (size_t len = 1; len <= 40; len++)
+            for (size_t at = 0; at < len; at++) {
+                plain_text(buf, len);
+                buf[at] = (char)c;
+                for (size_t cap = at > 0 ? at - 1 : 0; cap <= at + 2; cap++)
+                    assert_plain_value(buf, cap);
+                assert_plain_value(buf, G_MAXSIZE);
+            }
+    static const char *const pairs[] = {"=?", "==?", "= ?", "=", "?", "\r\n ", "\n\t", "\r", "\t"};
+    for (size_t k = 0; k < G_N_ELEMENTS(pairs); k++)
+        for (size_t len = 0; len <= 100; len++)
+            for (size_t at = 0; at <= len; at++) {
+                plain_text(buf, len);
+                size_t n = MIN(strlen(pairs[k]), len - at);
+                memcpy(buf + at, pairs[k], n);
+                for (size_t cap = 0; cap <= len + 1; cap++)
+                    assert_plain_value(buf, cap);
+            }
+    static const char mix[] = "abcXYZ09 .,@<>\"=?=\r\n\t\x01\x1f\x7f";
+    GRand *rand = g_rand_new_with_seed(1947);
+    for (size_t len = 0; len <= 100; len++)
+        for (int round = 0; round < 8; round++) {
+            for (size_t k = 0; k < len; k++)
+                buf[k] = mix[g_rand_int_range(rand, 0, sizeof mix - 1)];
+            buf[len] = '\0';
+            if (len && round == 7)
+                buf[g_rand_int_range(rand, 0, (gint32)len)] = (char)0xc3;
+            for (size_t cap = 0; cap <= len + 1; cap++)
+                assert_plain_value(buf, cap);
+        }
+    g_rand_free(rand);
+}
+
 static void test_mvtext_direct(void **state)
 {
     (void)state;
@@ -1037,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_charset_fallbacks),
         cmocka_unit_test(test_base64_count),
         cmocka_unit_test(test_base64_attachment_size),
+        cmocka_unit_test(test_plain_value),
         cmocka_unit_test(test_mvtext_direct),
         cmocka_unit_test(test_mvurls_direct),
         cmocka_unit_test(test_unparsable),
