@@ -741,6 +741,55 @@ static void test_utf8_any_offset(void **state)
     g_string_free(want, TRUE);
 }
 
+/* What mvtext_dup_clean() must give: the GString way, for any bytes. */
+static char *dup_clean_reference(const char *s, size_t cap, bool *clipped)
+{
+    GString *g = g_string_new(NULL);
+    if (mvtext_append_utf8(g, s, strlen(s), cap))
+        *clipped = true;
+    return g_string_free(g, FALSE);
+}
+
+/* mvtext_dup_clean() copies a valid value within the cap as it is: every
+ * odd sequence at every offset, with every cap around it, comes out as
+ * mvtext_append_utf8() makes it. */
+static void test_dup_clean_any_cap(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x80",
+                                      "\xe2\x82", "\xff", "\xed\xa0\x80", "\x01"};
+    GString *in = g_string_new(NULL);
+    for (unsigned o = 0; o < G_N_ELEMENTS(odd); o++)
+        for (size_t before = 0; before <= 20; before++)
+            for (size_t after = 0; after <= 12; after += 4) {
+                g_string_truncate(in, 0);
+                for (size_t k = 0; k < before; k++)
+                    g_string_append_c(in, (char)('a' + k % 26));
+                g_string_append(in, odd[o]);
+                for (size_t k = 0; k < after; k++)
+                    g_string_append_c(in, (char)('A' + k % 26));
+                for (size_t cap = 0; cap <= in->len + 2; cap++) {
+                    bool clipped = false, want_clipped = false;
+                    char *got = mvtext_dup_clean(in->str, cap, &clipped);
+                    char *want = dup_clean_reference(in->str, cap, &want_clipped);
+                    if (strcmp(got, want) != 0 || clipped != want_clipped)
+                        fail_msg("odd sequence %u after %zu bytes, cap %zu: got %zu bytes%s, "
+                                 "want %zu%s", o, before, cap, strlen(got),
+                                 clipped ? " clipped" : "", strlen(want),
+                                 want_clipped ? " clipped" : "");
+                    g_free(got);
+                    g_free(want);
+                }
+            }
+    g_string_free(in, TRUE);
+    bool clipped = false;
+    char *d = mvtext_dup_clean("", 0, &clipped);
+    assert_string_equal(d, "");
+    assert_false(clipped);
+    g_free(d);
+    assert_null(mvtext_dup_clean(NULL, 10, &clipped));
+}
+
 /* What msgview_base64_count() must give, one byte at a time. */
 static size_t base64_count_reference(const char *p, size_t len, bool *padded)
 {
@@ -1122,6 +1171,7 @@ int main(void)
         cmocka_unit_test(test_nul_and_invalid_bytes),
         cmocka_unit_test(test_empty_parts),
         cmocka_unit_test(test_charset_fallbacks),
+        cmocka_unit_test(test_dup_clean_any_cap),
         cmocka_unit_test(test_base64_count),
         cmocka_unit_test(test_base64_attachment_size),
         cmocka_unit_test(test_plain_value),
