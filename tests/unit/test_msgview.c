@@ -1025,6 +1025,70 @@ static void test_mvurls_direct(void **state)
     g_ptr_array_unref(list);
 }
 
+/* Every byte value inside a plain-text URL: the URL goes on through it
+ * when it is printable ASCII other than <>"'`{}|\\^, and stops before it
+ * otherwise; an unbalanced ')' or ']' ends it too. */
+static void test_mvurls_any_byte(void **state)
+{
+    (void)state;
+    for (unsigned c = 1; c < 256; c++) {
+        char text[64];
+        int n = snprintf(text, sizeof text, "go http://x.example/a%cb end", c);
+        GPtrArray *list = g_ptr_array_new_with_free_func(mvurls_url_free);
+        mvurls *u = mvurls_new(list, 10);
+        mvurls_scan(u, text, (size_t)n);
+        bool inside = c > 0x20 && c < 0x7f && !strchr("<>\"'`{}|\\^)]", (int)c);
+        char *want = inside ? g_strdup_printf("http://x.example/a%cb", c)
+                            : g_strdup("http://x.example/a");
+        assert_int_equal(list->len, 1);
+        if (strcmp(((mv_url *)g_ptr_array_index(list, 0))->url, want) != 0)
+            fail_msg("byte 0x%02x: got \"%s\", want \"%s\"", c,
+                     ((mv_url *)g_ptr_array_index(list, 0))->url, want);
+        g_free(want);
+        mvurls_free(u);
+        g_ptr_array_unref(list);
+    }
+}
+
+/* Every byte value after a host and at its start: the path, query and
+ * fragment marks, a backslash and a NUL end it; ':' starts a port, '@'
+ * ends user info; any other byte is part of the host. */
+static void test_mvurls_host_any_byte(void **state)
+{
+    (void)state;
+    for (unsigned c = 0; c < 256; c++) {
+        char url[] = "http://Ex.ORG?x/y";
+        url[13] = (char)c;
+        char *host = mvurls_host(url, sizeof url - 1);
+        char *want;
+        if (c == 0 || strchr("/?#\\:", (int)c))
+            want = g_strdup("ex.org");
+        else if (c == '@')
+            want = g_strdup("x");
+        else
+            want = g_ascii_strdown(url + 7, 8);
+        if (g_strcmp0(host, want) != 0)
+            fail_msg("byte 0x%02x: got \"%s\", want \"%s\"", c, host ? host : "(null)", want);
+        g_free(host);
+        g_free(want);
+
+        char first[] = "http://?Ex.ORG/y";
+        first[7] = (char)c;
+        host = mvurls_host(first, sizeof first - 1);
+        if (c == 0 || strchr("/?#\\:", (int)c))
+            want = NULL; /* nothing left of the host */
+        else if (c == '@')
+            want = g_strdup("ex.org");
+        else
+            want = g_ascii_strdown(first + 7, 7);
+        if (g_strcmp0(host, want) != 0)
+            fail_msg("byte 0x%02x first: got \"%s\", want \"%s\"", c, host ? host : "(null)",
+                     want ? want : "(null)");
+        g_free(host);
+        g_free(want);
+    }
+}
+
 static void test_unparsable(void **state)
 {
     (void)state;
@@ -1177,6 +1241,8 @@ int main(void)
         cmocka_unit_test(test_plain_value),
         cmocka_unit_test(test_mvtext_direct),
         cmocka_unit_test(test_mvurls_direct),
+        cmocka_unit_test(test_mvurls_any_byte),
+        cmocka_unit_test(test_mvurls_host_any_byte),
         cmocka_unit_test(test_unparsable),
         cmocka_unit_test(test_garbage_does_not_crash),
         cmocka_unit_test(test_threads),
