@@ -1,5 +1,6 @@
 #include "msgview.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "msgview_internal.h"
@@ -130,16 +131,55 @@ static const char *const named_headers[H_N] = {
     "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Authentication-Results",
 };
 
+/* A byte a header value keeps as it is: printable ASCII other than '=',
+ * which may start an encoded word. */
+static bool plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '=';
+}
+
+/* How many plain_byte()s `p` starts with, eight at a time while whole
+ * words are (as validate_utf8() in mvtext.c skips ASCII): the values of
+ * big address headers are long runs of them. */
+static size_t plain_run(const char *p, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t n = 0;
+    for (; n + 8 <= len; n += 8) {
+        uint64_t w, eq;
+        memcpy(&w, p + n, sizeof w);
+        eq = w ^ (ones * '=');
+        /* a byte < 0x20; a byte > 0x7e (+1 sets the high bit of 0x7f, and
+         * only a byte that has one anyway carries); an '=' (zero after the
+         * xor).  A borrow or carry reaches other bytes only from a byte
+         * that is caught itself, so each test is exact for the word. */
+        if ((((w - ones * 0x20) & ~w) | (w + ones) | w | ((eq - ones) & ~eq)) & highs)
+            break;
+    }
+    while (n < len && plain_byte((unsigned char)p[n]))
+        n++;
+    return n;
+}
+
 /* Most header values are plain ASCII without encoded words: unfolding
  * them is all the decoding they need, done here in one pass instead of
- * GMime's unfold + decode + copy.  NULL when the value needs GMime. */
-static char *plain_value(const char *raw, size_t cap, bool *clipped)
+ * GMime's unfold + decode + copy.  NULL when the value needs GMime.
+ * Runs of plain bytes are copied in one piece; the bytes between them
+ * one at a time. */
+char *msgview_plain_value(const char *raw, size_t cap, bool *clipped)
 {
-    size_t len = strlen(raw);
+    size_t len = strlen(raw), i = 0;
     char *v = g_malloc(MIN(len, cap) + 1), *w = v;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)raw[i];
-        if (c >= 0x80 || (c == '=' && raw[i + 1] == '?')) {
+    while (i < len) {
+        /* up to the cap: a plain byte after it is clipped below */
+        size_t run = MIN(plain_run(raw + i, len - i), cap - (size_t)(w - v));
+        memcpy(w, raw + i, run);
+        w += run;
+        i += run;
+        if (i == len)
+            break;
+        unsigned char c = (unsigned char)raw[i++];
+        if (c >= 0x80 || (c == '=' && raw[i] == '?')) {
             g_free(v);
             return NULL;
         }
@@ -158,7 +198,7 @@ static char *plain_value(const char *raw, size_t cap, bool *clipped)
 static char *decoded_value(GMimeHeader *h, size_t cap, bool *clipped)
 {
     const char *raw = g_mime_header_get_raw_value(h);
-    char *v = raw ? plain_value(raw, cap, clipped) : NULL;
+    char *v = raw ? msgview_plain_value(raw, cap, clipped) : NULL;
     return v ? v : msgview_clean_value(g_mime_header_get_value(h), cap, clipped);
 }
 

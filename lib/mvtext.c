@@ -282,6 +282,10 @@ char *mvtext_dup_clean(const char *s, size_t cap, bool *clipped)
     if (!s)
         return NULL;
     size_t len = strlen(s);
+    /* nearly every header name and value: valid and within the cap, so
+     * the copy is all there is to do (a GString costs more than that) */
+    if (len <= cap && validate_utf8(s, len, NULL))
+        return g_memdup2(s, len + 1);
     GString *g = g_string_sized_new(MIN(len, cap) + 1);
     bool cut = mvtext_append_utf8(g, s, len, cap);
     if (clipped && cut)

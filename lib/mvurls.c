@@ -57,6 +57,18 @@ static bool wanted(const char *url, size_t len)
            || has_prefix_ci(url, len, "www.");
 }
 
+/* A byte that ends a host: path, query, fragment, a backslash (read as a
+ * '/'), or a NUL.  A switch, not strchr(), as it is asked of every byte. */
+static bool host_end(char c)
+{
+    switch (c) {
+    case '/': case '?': case '#': case '\\': case '\0':
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Where the host of `url` lies: [*start, *end).  False when it has none. */
 static bool host_span(const char *url, size_t len, size_t *start, size_t *end)
 {
@@ -68,7 +80,7 @@ static bool host_span(const char *url, size_t len, size_t *start, size_t *end)
         s = (size_t)(sep - url) + 3;
     }
     size_t e = s;
-    while (e < len && !strchr("/?#\\", url[e]))
+    while (e < len && !host_end(url[e]))
         e++;
     for (size_t i = e; i > s; i--) /* user:pass@ */
         if (url[i - 1] == '@') {
@@ -144,9 +156,18 @@ void mvurls_add(mvurls *u, const char *url, size_t len, const char *text)
     g_hash_table_insert(u->seen, key, m);
 }
 
+/* A byte a URL in plain text may hold: printable ASCII but for the
+ * characters that stand around URLs rather than in them.  A switch, not
+ * strchr(), as it is asked of every byte of every URL. */
 static bool url_char(unsigned char c)
 {
-    return c > 0x20 && c < 0x7f && !strchr("<>\"'`{}|\\^", c);
+    switch (c) {
+    case '<': case '>': case '"': case '\'': case '`':
+    case '{': case '}': case '|': case '\\': case '^':
+        return false;
+    default:
+        return c > 0x20 && c < 0x7f;
+    }
 }
 
 /* Length of the URL at `p` once trailing punctuation is dropped. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "msgview.h"
+#include "msgview_internal.h"
 #include "mvtext.h"
 #include "mvurls.h"
 
@@ -740,6 +741,227 @@ static void test_utf8_any_offset(void **state)
     g_string_free(want, TRUE);
 }
 
+/* What mvtext_dup_clean() must give: the GString way, for any bytes. */
+static char *dup_clean_reference(const char *s, size_t cap, bool *clipped)
+{
+    GString *g = g_string_new(NULL);
+    if (mvtext_append_utf8(g, s, strlen(s), cap))
+        *clipped = true;
+    return g_string_free(g, FALSE);
+}
+
+/* mvtext_dup_clean() copies a valid value within the cap as it is: every
+ * odd sequence at every offset, with every cap around it, comes out as
+ * mvtext_append_utf8() makes it. */
+static void test_dup_clean_any_cap(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x80",
+                                      "\xe2\x82", "\xff", "\xed\xa0\x80", "\x01"};
+    GString *in = g_string_new(NULL);
+    for (unsigned o = 0; o < G_N_ELEMENTS(odd); o++)
+        for (size_t before = 0; before <= 20; before++)
+            for (size_t after = 0; after <= 12; after += 4) {
+                g_string_truncate(in, 0);
+                for (size_t k = 0; k < before; k++)
+                    g_string_append_c(in, (char)('a' + k % 26));
+                g_string_append(in, odd[o]);
+                for (size_t k = 0; k < after; k++)
+                    g_string_append_c(in, (char)('A' + k % 26));
+                for (size_t cap = 0; cap <= in->len + 2; cap++) {
+                    bool clipped = false, want_clipped = false;
+                    char *got = mvtext_dup_clean(in->str, cap, &clipped);
+                    char *want = dup_clean_reference(in->str, cap, &want_clipped);
+                    if (strcmp(got, want) != 0 || clipped != want_clipped)
+                        fail_msg("odd sequence %u after %zu bytes, cap %zu: got %zu bytes%s, "
+                                 "want %zu%s", o, before, cap, strlen(got),
+                                 clipped ? " clipped" : "", strlen(want),
+                                 want_clipped ? " clipped" : "");
+                    g_free(got);
+                    g_free(want);
+                }
+            }
+    g_string_free(in, TRUE);
+    bool clipped = false;
+    char *d = mvtext_dup_clean("", 0, &clipped);
+    assert_string_equal(d, "");
+    assert_false(clipped);
+    g_free(d);
+    assert_null(mvtext_dup_clean(NULL, 10, &clipped));
+}
+
+/* What msgview_base64_count() must give, one byte at a time. */
+static size_t base64_count_reference(const char *p, size_t len, bool *padded)
+{
+    size_t chars = 0;
+    *padded = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '=') {
+            *padded = true;
+            break;
+        }
+        chars += g_ascii_isalnum(p[i]) || p[i] == '+' || p[i] == '/';
+    }
+    return chars;
+}
+
+static void assert_base64_count(const char *p, size_t len)
+{
+    bool padded = true, want_padded; /* the count must set it either way */
+    size_t got = msgview_base64_count(p, len, &padded);
+    size_t want = base64_count_reference(p, len, &want_padded);
+    if (got != want || padded != want_padded)
+        fail_msg("%zu bytes from 0x%02x: %zu characters%s, want %zu%s", len,
+                 len ? (unsigned char)p[0] : 0, got, padded ? " padded" : "", want,
+                 want_padded ? " padded" : "");
+}
+
+/* The count goes 64 bytes at a time, then byte by byte: every byte value
+ * in both, at every length around a block, and an '=' at every offset
+ * of pseudo-random bytes. */
+static void test_base64_count(void **state)
+{
+    (void)state;
+    char buf[200];
+    for (unsigned c = 0; c < 256; c++)
+        for (size_t len = 0; len <= 160; len++) {
+            memset(buf, (int)c, len);
+            assert_base64_count(buf, len);
+        }
+    GRand *rand = g_rand_new_with_seed(2047);
+    for (size_t len = 0; len <= sizeof buf; len++) {
+        for (size_t i = 0; i < len; i++)
+            do
+                buf[i] = (char)g_rand_int_range(rand, 0, 256);
+            while (buf[i] == '=');
+        assert_base64_count(buf, len);
+        for (size_t eq = 0; eq < len; eq++) {
+            char was = buf[eq];
+            buf[eq] = '=';
+            assert_base64_count(buf, len);
+            buf[eq] = was;
+        }
+    }
+    g_rand_free(rand);
+}
+
+/* An attachment's size is what its base64 decodes to, for every length of
+ * the last quantum and line breaks anywhere in the text. */
+static void test_base64_attachment_size(void **state)
+{
+    (void)state;
+    guchar data[300];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (guchar)(i * 7 + 3);
+    for (size_t n = 0; n <= sizeof data; n++) {
+        char *b64 = g_base64_encode(data, n);
+        GString *raw = g_string_new("Subject: size\nMIME-Version: 1.0\n"
+                                    "Content-Type: multipart/mixed; boundary=b\n\n"
+                                    "--b\nContent-Type: text/plain\n\nsee attached\n"
+                                    "--b\nContent-Type: application/octet-stream\n"
+                                    "Content-Transfer-Encoding: base64\n\n");
+        size_t len = strlen(b64), line = 1 + n % 76; /* every line width in turn */
+        for (size_t i = 0; i < len; i += line) {
+            g_string_append_len(raw, b64 + i, (gssize)MIN(line, len - i));
+            g_string_append(raw, n % 2 ? "\r\n" : "\n");
+        }
+        g_string_append(raw, "--b--\n");
+        msgview *v = view_of(raw->str, NULL);
+        assert_int_equal(v->attachments->len, 1);
+        assert_int_equal(attachment(v, 0)->size, n);
+        msgview_free(v);
+        g_string_free(raw, TRUE);
+        g_free(b64);
+    }
+}
+
+/* What msgview_plain_value() must give, one byte at a time. */
+static char *plain_value_reference(const char *raw, size_t cap, bool *clipped)
+{
+    size_t len = strlen(raw);
+    char *v = g_malloc(MIN(len, cap) + 1), *w = v;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c >= 0x80 || (c == '=' && raw[i + 1] == '?')) {
+            g_free(v);
+            return NULL;
+        }
+        if (c == '\r' || c == '\n')
+            continue;
+        if ((size_t)(w - v) >= cap) {
+            *clipped = true;
+            break;
+        }
+        *w++ = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    }
+    *w = '\0';
+    return g_strstrip(v);
+}
+
+static void assert_plain_value(const char *raw, size_t cap)
+{
+    bool clipped = false, want_clipped = false;
+    char *got = msgview_plain_value(raw, cap, &clipped);
+    char *want = plain_value_reference(raw, cap, &want_clipped);
+    if (g_strcmp0(got, want) != 0 || clipped != want_clipped)
+        fail_msg("\"%s\" cap %zu: got \"%s\"%s, want \"%s\"%s", g_strescape(raw, NULL), cap,
+                 got ? g_strescape(got, NULL) : "(null)", clipped ? " clipped" : "",
+                 want ? g_strescape(want, NULL) : "(null)", want_clipped ? " clipped" : "");
+    g_free(got);
+    g_free(want);
+}
+
+/* Plain text around the odd bytes: words, so that g_strstrip() and a
+ * misplaced copy both show. */
+static void plain_text(char *buf, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        buf[k] = k % 6 == 5 ? ' ' : (char)('a' + k % 26);
+    buf[len] = '\0';
+}
+
+/* Runs of plain bytes are copied eight at a time: every byte value at
+ * every offset, CR/LF, "=?" and their lookalikes at every offset, every
+ * cap around them, and random mixes at every cap, all as one byte at a
+ * time gives them. */
+static void test_plain_value(void **state)
+{
+    (void)state;
+    char buf[120];
+    for (unsigned c = 1; c < 256; c++)
+        for (size_t len = 1; len <= 40; len++)
+            for (size_t at = 0; at < len; at++) {
+                plain_text(buf, len);
+                buf[at] = (char)c;
+                for (size_t cap = at > 0 ? at - 1 : 0; cap <= at + 2; cap++)
+                    assert_plain_value(buf, cap);
+                assert_plain_value(buf, G_MAXSIZE);
+            }
+    static const char *const pairs[] = {"=?", "==?", "= ?", "=", "?", "\r\n ", "\n\t", "\r", "\t"};
+    for (size_t k = 0; k < G_N_ELEMENTS(pairs); k++)
+        for (size_t len = 0; len <= 100; len++)
+            for (size_t at = 0; at <= len; at++) {
+                plain_text(buf, len);
+                size_t n = MIN(strlen(pairs[k]), len - at);
+                memcpy(buf + at, pairs[k], n);
+                for (size_t cap = 0; cap <= len + 1; cap++)
+                    assert_plain_value(buf, cap);
+            }
+    static const char mix[] = "abcXYZ09 .,@<>\"=?=\r\n\t\x01\x1f\x7f";
+    GRand *rand = g_rand_new_with_seed(1947);
+    for (size_t len = 0; len <= 100; len++)
+        for (int round = 0; round < 8; round++) {
+            for (size_t k = 0; k < len; k++)
+                buf[k] = mix[g_rand_int_range(rand, 0, sizeof mix - 1)];
+            buf[len] = '\0';
+            if (len && round == 7)
+                buf[g_rand_int_range(rand, 0, (gint32)len)] = (char)0xc3;
+            for (size_t cap = 0; cap <= len + 1; cap++)
+                assert_plain_value(buf, cap);
+        }
+    g_rand_free(rand);
+}
+
 static void test_mvtext_direct(void **state)
 {
     (void)state;
@@ -801,6 +1023,70 @@ static void test_mvurls_direct(void **state)
     assert_null(mvurls_host("https:///nohost", 15));
     mvurls_free(u);
     g_ptr_array_unref(list);
+}
+
+/* Every byte value inside a plain-text URL: the URL goes on through it
+ * when it is printable ASCII other than <>"'`{}|\\^, and stops before it
+ * otherwise; an unbalanced ')' or ']' ends it too. */
+static void test_mvurls_any_byte(void **state)
+{
+    (void)state;
+    for (unsigned c = 1; c < 256; c++) {
+        char text[64];
+        int n = snprintf(text, sizeof text, "go http://x.example/a%cb end", c);
+        GPtrArray *list = g_ptr_array_new_with_free_func(mvurls_url_free);
+        mvurls *u = mvurls_new(list, 10);
+        mvurls_scan(u, text, (size_t)n);
+        bool inside = c > 0x20 && c < 0x7f && !strchr("<>\"'`{}|\\^)]", (int)c);
+        char *want = inside ? g_strdup_printf("http://x.example/a%cb", c)
+                            : g_strdup("http://x.example/a");
+        assert_int_equal(list->len, 1);
+        if (strcmp(((mv_url *)g_ptr_array_index(list, 0))->url, want) != 0)
+            fail_msg("byte 0x%02x: got \"%s\", want \"%s\"", c,
+                     ((mv_url *)g_ptr_array_index(list, 0))->url, want);
+        g_free(want);
+        mvurls_free(u);
+        g_ptr_array_unref(list);
+    }
+}
+
+/* Every byte value after a host and at its start: the path, query and
+ * fragment marks, a backslash and a NUL end it; ':' starts a port, '@'
+ * ends user info; any other byte is part of the host. */
+static void test_mvurls_host_any_byte(void **state)
+{
+    (void)state;
+    for (unsigned c = 0; c < 256; c++) {
+        char url[] = "http://Ex.ORG?x/y";
+        url[13] = (char)c;
+        char *host = mvurls_host(url, sizeof url - 1);
+        char *want;
+        if (c == 0 || strchr("/?#\\:", (int)c))
+            want = g_strdup("ex.org");
+        else if (c == '@')
+            want = g_strdup("x");
+        else
+            want = g_ascii_strdown(url + 7, 8);
+        if (g_strcmp0(host, want) != 0)
+            fail_msg("byte 0x%02x: got \"%s\", want \"%s\"", c, host ? host : "(null)", want);
+        g_free(host);
+        g_free(want);
+
+        char first[] = "http://?Ex.ORG/y";
+        first[7] = (char)c;
+        host = mvurls_host(first, sizeof first - 1);
+        if (c == 0 || strchr("/?#\\:", (int)c))
+            want = NULL; /* nothing left of the host */
+        else if (c == '@')
+            want = g_strdup("ex.org");
+        else
+            want = g_ascii_strdown(first + 7, 7);
+        if (g_strcmp0(host, want) != 0)
+            fail_msg("byte 0x%02x first: got \"%s\", want \"%s\"", c, host ? host : "(null)",
+                     want ? want : "(null)");
+        g_free(host);
+        g_free(want);
+    }
 }
 
 static void test_unparsable(void **state)
@@ -949,8 +1235,14 @@ int main(void)
         cmocka_unit_test(test_nul_and_invalid_bytes),
         cmocka_unit_test(test_empty_parts),
         cmocka_unit_test(test_charset_fallbacks),
+        cmocka_unit_test(test_dup_clean_any_cap),
+        cmocka_unit_test(test_base64_count),
+        cmocka_unit_test(test_base64_attachment_size),
+        cmocka_unit_test(test_plain_value),
         cmocka_unit_test(test_mvtext_direct),
         cmocka_unit_test(test_mvurls_direct),
+        cmocka_unit_test(test_mvurls_any_byte),
+        cmocka_unit_test(test_mvurls_host_any_byte),
         cmocka_unit_test(test_unparsable),
         cmocka_unit_test(test_garbage_does_not_crash),
         cmocka_unit_test(test_threads),
