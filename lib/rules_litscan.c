@@ -10,8 +10,6 @@
 #include <string.h>
 
 #define CLS_SPECIAL 0xFF     /* byte that may start a folded sequence */
-#define OUT_FLAG 0x80000000u /* in delta: the next state has output */
-#define OUT_FLAG16 0x8000u   /* in delta16 */
 
 struct pf_matcher {
     GPtrArray *lits;         /* char*, lower case, index = id */
@@ -20,8 +18,10 @@ struct pf_matcher {
     guint8 cls_plain[256];   /* the same, 0 for those: for text with none (has_folded) */
     guint nclasses;
     guint nstates;
-    guint32 *delta;          /* nstates * nclasses; OUT_FLAG: the target has output */
-    guint16 *delta16;        /* the same with OUT_FLAG16 when states fit (then delta is NULL) */
+    guint32 *delta;          /* nstates * nclasses */
+    guint16 *delta16;        /* the same when states fit 16 bits (then delta is NULL) */
+    guint32 first_out;       /* the states that report (a literal ends there, or
+                              * on their failure chain) are numbered from here */
     gint32 *out;             /* literal ending in this state, -1 none */
     guint32 *dict;           /* next state on the failure chain with output, 0 none */
     guint8 *has_out;         /* while building only */
@@ -156,6 +156,42 @@ static void number_breadth_first(pf_matcher *m)
     g_free(renum);
 }
 
+/* Renumber the states so that those that report come last, from
+ * first_out on, each group still in breadth-first order: a step then
+ * learns whether to report from the state number itself (one compare),
+ * with no flag to mask off before the next look-up. */
+static void number_reporting_last(pf_matcher *m)
+{
+    guint32 *renum = g_new(guint32, m->nstates);   /* old id -> new id */
+    guint32 next = 0;
+    for (int reporting = 0; reporting < 2; reporting++)
+        for (guint32 s = 0; s < m->nstates; s++)
+            if (!m->has_out[s] == !reporting)
+                renum[s] = next++;
+    m->first_out = 0;
+    for (guint32 s = 0; s < m->nstates; s++)
+        if (!m->has_out[s])
+            m->first_out++;
+    guint32 *delta = g_new(guint32, (size_t)m->nstates * m->nclasses);
+    gint32 *out = g_new(gint32, m->nstates);
+    guint32 *dict = g_new(guint32, m->nstates);
+    for (guint32 s = 0; s < m->nstates; s++) {
+        const guint32 *from = &m->delta[(size_t)s * m->nclasses];
+        guint32 *to = &delta[(size_t)renum[s] * m->nclasses];
+        for (guint c = 0; c < m->nclasses; c++)
+            to[c] = renum[from[c]];
+        out[renum[s]] = m->out[s];
+        dict[renum[s]] = m->dict[s] ? renum[m->dict[s]] : 0;   /* 0: the root, never reporting */
+    }
+    g_free(m->delta);
+    g_free(m->out);
+    g_free(m->dict);
+    m->delta = delta;
+    m->out = out;
+    m->dict = dict;
+    g_free(renum);
+}
+
 /* Breadth first: failure links, full transitions, dictionary links. */
 static void build_links(pf_matcher *m)
 {
@@ -201,16 +237,13 @@ void pf_matcher_build(pf_matcher *m)
     m->out = g_renew(gint32, m->out, m->nstates);
     number_breadth_first(m);
     build_links(m);
-    /* One look-up per byte: whether the next state reports is in its edge. */
-    for (size_t e = 0; e < (size_t)m->nstates * m->nclasses; e++)
-        if (m->has_out[m->delta[e]])
-            m->delta[e] |= OUT_FLAG;
-    /* Half the table, twice the cache hits, when the states fit 15 bits. */
-    if (m->nstates <= OUT_FLAG16) {
+    number_reporting_last(m);
+    /* Half the table, twice the cache hits, when the states fit 16 bits. */
+    if (m->nstates <= G_MAXUINT16 + 1u) {
         size_t n = (size_t)m->nstates * m->nclasses;
         m->delta16 = g_new(guint16, n);
         for (size_t e = 0; e < n; e++)
-            m->delta16[e] = (guint16)((m->delta[e] & ~OUT_FLAG) | (m->delta[e] & OUT_FLAG ? OUT_FLAG16 : 0));
+            m->delta16[e] = (guint16)m->delta[e];
         g_clear_pointer(&m->delta, g_free);
     }
     g_clear_pointer(&m->has_out, g_free);
@@ -269,12 +302,11 @@ __attribute__((always_inline)) static inline void scan_loop(scanstate *st, const
                                                             bool narrow)
 {
     const guchar *p = text, *end = p + len;
-    const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
+    const guint32 first_out = st->m->first_out;
     guint32 s = 0;
     while (p < end) {
-        guint32 e = step(st, s, &p, end, narrow);
-        s = e & ~flag;
-        if (G_UNLIKELY(e & flag))
+        s = step(st, s, &p, end, narrow);
+        if (G_UNLIKELY(s >= first_out))
             mark(st, s, (size_t)(p - text));
     }
 }
@@ -300,12 +332,10 @@ __attribute__((always_inline)) static inline guint32 run_plain(scanstate *st, co
                                                                size_t to, guint32 s, bool narrow)
 {
     const pf_matcher *m = st->m;
-    const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
     for (size_t i = from; i < to; i++) {
         size_t at = (size_t)s * m->nclasses + m->cls_plain[text[i]];
-        guint32 e = narrow ? m->delta16[at] : m->delta[at];
-        s = e & ~flag;
-        if (G_UNLIKELY(e & flag))
+        s = narrow ? m->delta16[at] : m->delta[at];
+        if (G_UNLIKELY(s >= m->first_out))
             mark(st, s, i + 1);
     }
     return s;
@@ -334,7 +364,7 @@ __attribute__((always_inline)) static inline void scan_lanes(scanstate *st, cons
                                                              bool narrow)
 {
     const pf_matcher *m = st->m;
-    const guint32 flag = narrow ? OUT_FLAG16 : OUT_FLAG;
+    const guint32 first_out = m->first_out;
     const guint8 *cls = m->cls_plain;
     const guint16 *d16 = m->delta16;
     const guint32 *d32 = m->delta;
@@ -354,9 +384,8 @@ __attribute__((always_inline)) static inline void scan_lanes(scanstate *st, cons
 #define LANE_STEP(J)                                                                \
         do {                                                                        \
             size_t at = (size_t)s##J * ncls + cls[t##J[i]];                         \
-            guint32 e = narrow ? d16[at] : d32[at];                                 \
-            s##J = e & ~flag;                                                       \
-            if (G_UNLIKELY(e & flag))                                               \
+            s##J = narrow ? d16[at] : d32[at];                                      \
+            if (G_UNLIKELY(s##J >= first_out))                                      \
                 pend[np++] = (pending){.end = J * stretch + i + 1, .state = s##J, .lane = J}; \
         } while (0)
         for (; i < stretch && np <= PENDING - LANES; i++) {
