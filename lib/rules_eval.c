@@ -231,23 +231,6 @@ static GString *field_values(evalctx *cx)
     return s;
 }
 
-/* Where a rule's literals are looked for: the whole text (body and pdf
- * rules too: a superset of their own text), the raw message, or the short
- * values. */
-typedef enum hit_source { HITS_TEXT, HITS_RAW, HITS_FIELDS } hit_source;
-
-static hit_source source_of(rule_target t)
-{
-    switch (t) {
-    case TGT_BODY: case TGT_TEXT: case TGT_PDF:
-        return HITS_TEXT;
-    case TGT_RAWBODY:
-        return HITS_RAW;
-    default:
-        return HITS_FIELDS;
-    }
-}
-
 static guint8 *new_hits(const pf_matcher *m)
 {
     guint n = pf_matcher_count(m);
@@ -299,20 +282,23 @@ static const guint8 *text_hits(evalctx *cx, bool all)
     return cx->text_hits;
 }
 
-/* The hits a rule's gate reads, each source scanned on first use.  A text
- * rule of the first pass has only ids of pf_first. */
-static const guint8 *gate_hits(evalctx *cx, const rule *r)
+/* The hits a gate program reads (its source, rules_flat.c), each source
+ * scanned on first use: the whole text for body and pdf rules too (a
+ * superset of their own text), the raw message, or the short values.  A
+ * text rule of the first pass has only ids of pf_first. */
+static const guint8 *gate_hits(evalctx *cx, guint32 source)
 {
-    switch (source_of(r->target)) {
-    case HITS_TEXT:
-        return text_hits(cx, !rules_first_pass(r));
-    case HITS_RAW:
+    switch (source) {
+    case GATE_TEXT_FIRST:
+    case GATE_TEXT_ALL:
+        return text_hits(cx, source == GATE_TEXT_ALL);
+    case GATE_RAW:
         if (!cx->raw_hits) {
             cx->raw_hits = new_hits(cx->rs->pf_text);
             rules_pf_scan_text(cx->rs, cx->v->raw, cx->v->raw ? cx->v->raw_len : 0, cx->raw_hits);
         }
         return cx->raw_hits;
-    case HITS_FIELDS:
+    default:
         break;
     }
     if (!cx->field_hits) {
@@ -339,21 +325,15 @@ static void scan_occurrences(evalctx *cx)
     index_occ(cx, pf_matcher_count(m));
 }
 
-/* Could the rule match at all?  False only when the prefilter proves it
+/* Could rule i match at all?  False only when the prefilter proves it
  * cannot (a required literal is absent, or one of every branch's). */
-static bool rule_may_match(evalctx *cx, const rule *r)
+static bool rule_may_match(evalctx *cx, guint i)
 {
-    if (!cx->rs->pf_text || (!r->pf && !r->pf_prefix && !r->pf_branches))
+    guint32 at = cx->rs->gate_at[i];
+    if (at == GATE_NONE)
         return true;
-    const guint8 *hits = gate_hits(cx, r);
-    if (r->pf && !pf_clauses_hold(r->pf, hits))
-        return false;
-    if (!r->pf_branches)
-        return true;
-    for (guint b = 0; b < r->pf_branches->len; b++)
-        if (pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits))
-            return true;
-    return false;
+    const guint32 *gate = cx->rs->gates + at;
+    return rules_gate_holds(gate, gate_hits(cx, gate[0]));
 }
 
 /* Where a text rule with a known prefix may match, ascending; NULL = try
@@ -640,7 +620,7 @@ static void run_rule(evalctx *cx, guint i, bool gate_passed)
     const rule *r = g_ptr_array_index(cx->rs->rules, i);
     unsigned before = cx->limit_hits;
     capture cap = {0};   /* filled only by a match */
-    cx->fired[i] = (gate_passed || rule_may_match(cx, r)) && match_rule(cx, r, &cap);
+    cx->fired[i] = (gate_passed || rule_may_match(cx, i)) && match_rule(cx, r, &cap);
     if (cx->fired[i]) {
         if (!cx->caps)
             cx->caps = g_new0(capture, cx->rs->rules->len);
@@ -667,21 +647,20 @@ static void eval_rules(evalctx *cx, bool verdict_rules)
 
 /* ------------------------------------------------------------ bound */
 
-/* What a rule in a given state can add to its agency's (or the pool's)
- * score at most: a rule not run yet (RULE_MAYBE) counts as firing when its
- * score is positive and as silent otherwise. */
-static double bound_of(const rule *r, guint8 state)
+/* What a rule with this score in a given state can add to its agency's
+ * (or the pool's) score at most: a rule not run yet (RULE_MAYBE) counts as
+ * firing when its score is positive and as silent otherwise. */
+static double bound_of(double score, guint8 state)
 {
     if (state == RULE_NO)
         return 0;
-    return state == RULE_YES || r->score > 0 ? r->score : 0;
+    return state == RULE_YES || score > 0 ? score : 0;
 }
 
 static void set_state(evalctx *cx, guint i, guint8 state)
 {
-    const rule *r = g_ptr_array_index(cx->rs->rules, i);
-    guint slot = r->agency >= 0 ? (guint)r->agency : cx->rs->agencies->len;
-    cx->base[slot] += bound_of(r, state) - bound_of(r, cx->state[i]);
+    double score = cx->rs->score[i];
+    cx->base[cx->rs->slot[i]] += bound_of(score, state) - bound_of(score, cx->state[i]);
     cx->state[i] = state;
 }
 
@@ -699,7 +678,7 @@ static bool claim_reachable(evalctx *cx)
         guint i = g_array_index(rs->verdict_metas, guint, k);
         const rule *r = g_ptr_array_index(rs->rules, i);
         cx->state[i] = rules_meta_eval3(r->meta, cx->state);
-        cx->bound[r->agency >= 0 ? (guint)r->agency : na] += bound_of(r, cx->state[i]);
+        cx->bound[rs->slot[i]] += bound_of(r->score, cx->state[i]);
     }
     for (guint a = 0; a < na; a++)
         if (cx->bound[a] > 0 && cx->bound[a] + cx->bound[na] >= rs->threshold)
@@ -725,13 +704,10 @@ static bool eval_bounded(evalctx *cx)
     cx->base = g_new0(double, rs->agencies->len + 1);
     memset(cx->state, RULE_NO, n);
     for (guint i = 0; i < n; i++) {
-        const rule *r = g_ptr_array_index(rs->rules, i);
-        if (!r->verdict || r->target == TGT_META)
+        if (rs->bound_role[i] == BOUND_NONE)
             continue;
-        if (r->pooled && rs->pf_text)
-            set_state(cx, i, RULE_MAYBE);   /* gated below, only if needed */
-        else if (rule_may_match(cx, r))
-            set_state(cx, i, RULE_MAYBE);
+        if (rs->bound_role[i] == BOUND_POOLED || rule_may_match(cx, i))
+            set_state(cx, i, RULE_MAYBE);   /* the pooled ones gated below, only if needed */
         else
             cx->done[i] = true;
     }
@@ -739,9 +715,8 @@ static bool eval_bounded(evalctx *cx)
     /* The pooled rules only add to the pool, and a claim needs an agency's
      * own score: mail that none of the agencies' rules can match stops
      * above, before the pooled rules' literals are looked for. */
-    for (guint i = 0; reachable && rs->pf_text && i < n; i++) {
-        const rule *r = g_ptr_array_index(rs->rules, i);
-        if (r->pooled && !rule_may_match(cx, r)) {
+    for (guint i = 0; reachable && i < n; i++) {
+        if (rs->bound_role[i] == BOUND_POOLED && !rule_may_match(cx, i)) {
             set_state(cx, i, RULE_NO);
             cx->done[i] = true;
         }

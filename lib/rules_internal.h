@@ -96,6 +96,12 @@ struct ruleset {
                                * (positional): one pass over a long text where
                                * a short one may need three (rules_eval.c) */
     guint32 *pf_all_pos;      /* pf_all id -> pf_pos id, G_MAXUINT32 = none */
+    guint32 *gates;           /* every gated rule's clauses, one flat program each */
+    guint32 *gate_at;         /* per rule: its program in gates, GATE_NONE = not gated */
+    double *score;            /* per rule: its score, contiguous */
+    guint32 *slot;            /* per rule: its agency's index, agencies->len = the pool */
+    guint8 *bound_role;       /* per rule: its part in eval_bounded()'s first passes
+                               * (BOUND_*); the four built by rules_flat.c */
     unsigned pf_filtered;     /* rules gated by the prefilter */
     unsigned pf_always;       /* pattern rules that always run */
     unsigned pf_anchored;     /* text rules tried only where their prefix occurs */
@@ -131,6 +137,20 @@ bool rules_target_is_text(rule_target t);
  * verdict depends on it and it is not pooled)?  Its text literals are
  * then among pf_first's. */
 bool rules_first_pass(const rule *r);
+/* rules_flat.c: gates, gate_at, score, slot and bound_role, once the
+ * prefilter is built (rules_prefilter_build() calls it last). */
+void rules_flat_build(struct ruleset *rs);
+/* Which hits a gate program reads: the text's (the first pass's literals
+ * only, or all), the raw message's, or the short values'. */
+enum { GATE_TEXT_FIRST, GATE_TEXT_ALL, GATE_RAW, GATE_FIELDS };
+#define GATE_NONE G_MAXUINT32
+/* Does the gate program at gate (rs->gates + rs->gate_at[i]) hold? */
+bool rules_gate_holds(const guint32 *gate, const guint8 *hits);
+/* A rule's part in eval_bounded()'s first passes: none (a meta, or the
+ * verdict does not depend on it), gated in the first, or pooled (gated
+ * in the second, only if the first leaves a claim possible). */
+enum { BOUND_NONE, BOUND_FIRST, BOUND_POOLED };
+
 /* rules_load.c: every text-space literal in s (both automata): hits[id] = 1,
  * hits zeroed by the caller, pf_matcher_count(rs->pf_text) bytes. */
 void rules_pf_scan_text(const struct ruleset *rs, const char *s, size_t len, guint8 *hits);

@@ -167,6 +167,11 @@ void rules_unref(ruleset *rs)
     pf_matcher_free(rs->pf_pos);
     pf_matcher_free(rs->pf_all);
     g_free(rs->pf_all_pos);
+    g_free(rs->gates);
+    g_free(rs->gate_at);
+    g_free(rs->score);
+    g_free(rs->slot);
+    g_free(rs->bound_role);
     if (rs->verdict_metas)
         g_array_unref(rs->verdict_metas);
     if (rs->raise_order)
@@ -758,6 +763,7 @@ void rules_prefilter_build(struct ruleset *rs)
     rs->pf_text = text;
     rs->pf_fields = fields;
     rules_raise_order_build(rs);
+    rules_flat_build(rs);
 }
 
 void rules_pf_scan_text(const struct ruleset *rs, const char *s, size_t len, guint8 *hits)
