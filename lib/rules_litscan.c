@@ -34,7 +34,8 @@ struct pf_matcher {
 typedef struct scanstate {
     const pf_matcher *m;
     guint8 *hits;
-    GArray *occ;
+    GArray *occ;             /* grown ahead (occ_push), its length set at the end */
+    guint nocc;              /* occurrences in occ */
     size_t from;             /* occurrences ending at or before it are another lane's */
     bool complete;
 } scanstate;
@@ -250,6 +251,16 @@ void pf_matcher_build(pf_matcher *m)
     m->built = true;
 }
 
+/* One more occurrence: stored in place, the array grown by doubling
+ * ahead of need (a long digest holds tens of thousands, and an append
+ * call for each cost more than finding them). */
+static inline void occ_push(scanstate *st, pf_occ o)
+{
+    if (st->nocc == st->occ->len)
+        g_array_set_size(st->occ, MAX(256u, 2 * st->nocc));
+    ((pf_occ *)(void *)st->occ->data)[st->nocc++] = o;
+}
+
 /* Every literal ending at state s, the text position just past it. */
 static void mark(scanstate *st, guint32 s, size_t end)
 {
@@ -260,9 +271,9 @@ static void mark(scanstate *st, guint32 s, size_t end)
         guint lit = (guint)m->out[s];
         st->hits[lit] = 1;
         if (st->occ && end > st->from && g_array_index(m->positional, guint8, lit)) {
-            if (st->occ->len < PF_MAX_OCC) {
+            if (st->nocc < PF_MAX_OCC) {
                 pf_occ o = {.start = (guint32)(end - g_array_index(m->lens, guint32, lit)), .lit = lit};
-                g_array_append_val(st->occ, o);
+                occ_push(st, o);
             } else {
                 st->complete = false;
             }
@@ -404,31 +415,30 @@ __attribute__((always_inline)) static inline void scan_lanes(scanstate *st, cons
         st->complete = st->complete && lane[j].complete;
         if (!st->occ)
             continue;
-        guint room = st->occ->len < PF_MAX_OCC ? PF_MAX_OCC - st->occ->len : 0;
-        if (lane[j].occ->len > room)
+        guint room = st->nocc < PF_MAX_OCC ? PF_MAX_OCC - st->nocc : 0;
+        if (lane[j].nocc > room)
             st->complete = false;
-        g_array_append_vals(st->occ, lane[j].occ->data, MIN(room, lane[j].occ->len));
+        for (guint k = 0; k < MIN(room, lane[j].nocc); k++)
+            occ_push(st, g_array_index(lane[j].occ, pf_occ, k));
         g_array_unref(lane[j].occ);
     }
 }
 
 bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *hits, GArray *occ)
 {
-    scanstate st = {.m = m, .hits = hits, .occ = occ, .complete = len <= G_MAXUINT32};
+    scanstate st = {.m = m, .hits = hits, .occ = occ, .nocc = occ ? occ->len : 0, .complete = len <= G_MAXUINT32};
     if (!m->built || !text)
         return st.complete;
     const guchar *t = (const guchar *)text;
+    /* Lanes only pay off on long texts (and need stretches longer than
+     * the lead-in of maxlen bytes). */
+    bool lanes = len >= 512 && len / LANES > 3 * m->maxlen;
     if (has_folded(t, len)) {
         if (m->delta16)
             scan_loop(&st, t, len, true);
         else
             scan_loop(&st, t, len, false);
-        return st.complete;
-    }
-    /* Lanes only pay off on long texts (and need stretches longer than
-     * the lead-in of maxlen bytes). */
-    bool lanes = len >= 512 && len / LANES > 3 * m->maxlen;
-    if (m->delta16) {
+    } else if (m->delta16) {
         if (lanes)
             scan_lanes(&st, t, len, true);
         else
@@ -439,6 +449,8 @@ bool pf_matcher_scan(const pf_matcher *m, const char *text, size_t len, guint8 *
         else
             run_plain(&st, t, 0, len, 0, false);
     }
+    if (occ)
+        g_array_set_size(occ, st.nocc);
     return st.complete;
 }
 
