@@ -83,6 +83,8 @@ void rules_jit_once(const rule *r)
             pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
         if (r->re_anchored)
             pcre2_jit_compile(r->re_anchored, PCRE2_JIT_COMPLETE);
+        for (guint b = 0; r->branch_re && b < r->branch_re->len; b++)
+            pcre2_jit_compile(g_ptr_array_index(r->branch_re, b), PCRE2_JIT_COMPLETE);
         g_once_init_leave(done, 1);
     }
 }
@@ -365,10 +367,47 @@ static const GArray *rule_starts(evalctx *cx, const rule *r)
     return cx->starts;
 }
 
-static bool match_rule(evalctx *cx, const rule *r, capture *cap)
+/* A rule whose branches are compiled alone (rule->branch_re; it captures
+ * nothing): it matches when a branch does, and only a branch whose
+ * literals are all present can. */
+static bool match_branches(evalctx *cx, guint i, const rule *r, const char *s, size_t len)
+{
+    rules_jit_once(r);
+    const guint32 *gate = cx->rs->gates + cx->rs->gate_at[i];
+    const guint8 *hits = gate_hits(cx, gate[0]);
+    for (guint b = 0; b < r->branch_re->len; b++) {
+        if (!pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits))
+            continue;
+        int rc = pcre2_match(g_ptr_array_index(r->branch_re, b), (PCRE2_SPTR)s, len, 0, 0, cx->md,
+                             cx->rs->mctx);
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+            cx->limit_hits++;
+            g_debug("rule %s (%s:%u) hit the PCRE2 match limit", r->name, r->file, r->line);
+        } else if (rc >= 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool match_rule(evalctx *cx, guint i, const rule *r, capture *cap)
 {
     const msgview *v = cx->v;
     bool hit = false;
+    if (r->branch_re && cx->rs->gate_at[i] != GATE_NONE) {
+        switch (r->target) {
+        case TGT_BODY:
+            return match_branches(cx, i, r, v->body_text->str, v->body_text->len);
+        case TGT_RAWBODY:
+            return v->raw && match_branches(cx, i, r, v->raw, v->raw_len);
+        case TGT_PDF:
+            return v->pdf_text->len && match_branches(cx, i, r, v->pdf_text->str, v->pdf_text->len);
+        case TGT_TEXT:
+            return match_branches(cx, i, r, full_text(cx)->str, full_text(cx)->len);
+        default:
+            break;
+        }
+    }
     switch (r->target) {
     case TGT_SUBJECT:
         return match_str(cx, r, cap, v->subject);
@@ -620,7 +659,7 @@ static void run_rule(evalctx *cx, guint i, bool gate_passed)
     const rule *r = g_ptr_array_index(cx->rs->rules, i);
     unsigned before = cx->limit_hits;
     capture cap = {0};   /* filled only by a match */
-    cx->fired[i] = (gate_passed || rule_may_match(cx, i)) && match_rule(cx, r, &cap);
+    cx->fired[i] = (gate_passed || rule_may_match(cx, i)) && match_rule(cx, i, r, &cap);
     if (cx->fired[i]) {
         if (!cx->caps)
             cx->caps = g_new0(capture, cx->rs->rules->len);

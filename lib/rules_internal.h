@@ -55,7 +55,11 @@ typedef struct rule {
     GPtrArray *pf_prefix_text; /* what every match starts with (load time only) */
     GArray *pf_prefix;    /* those literals' ids in pf_pos, sorted; NULL = try everywhere */
     pcre2_code *re_anchored; /* re compiled PCRE2_ANCHORED (JIT), with pf_prefix */
-    gsize jit_done;       /* re and re_anchored JIT-compiled (rules_jit_once) */
+    GPtrArray *branch_re; /* pcre2_code* per branch of pf_branches, compiled alone,
+                           * NULL = none: a rule that captures nothing and no prefix
+                           * anchors runs only the branches whose literals are all
+                           * present (rules_eval.c) */
+    gsize jit_done;       /* re, re_anchored, branch_re JIT-compiled (rules_jit_once) */
     unsigned fields;      /* bit per rule_field it captures */
     GArray *meta;         /* meta_step, metas only */
     double score;

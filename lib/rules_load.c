@@ -87,6 +87,8 @@ static void rule_free(gpointer p)
         pcre2_code_free(r->re);
     if (r->re_anchored)
         pcre2_code_free(r->re_anchored);
+    if (r->branch_re)
+        g_ptr_array_unref(r->branch_re);
     if (r->meta)
         g_array_unref(r->meta);
     if (r->pf_text)
@@ -700,14 +702,69 @@ static void add_header_name(GPtrArray *names, const char *name)
     g_ptr_array_add(names, g_strdup(name));
 }
 
+/* An option set for the rest of the pattern, "(?i)" or "(?-s)": it would
+ * no longer reach the branches after the one it is in, once they are
+ * compiled apart.  (A "(?i:...)" group is its own.)  Sure rather than
+ * exact: one inside a character class counts too. */
+static bool sets_options(const char *p)
+{
+    for (size_t i = 0; p[i]; i++) {
+        if (p[i] == '\\' && p[i + 1]) {
+            i++;
+            continue;
+        }
+        if (p[i] != '(' || p[i + 1] != '?')
+            continue;
+        size_t k = i + 2;
+        while (g_ascii_isalpha(p[k]) || p[k] == '-' || p[k] == '^')
+            k++;
+        if (p[k] == ')')
+            return true;
+    }
+    return false;
+}
+
+/* A rule that captures nothing and that no prefix anchors: its branches
+ * compiled alone, with the rule's options, so that a scan runs only those
+ * whose literals are all in the text (rules_eval.c).  A branch of a long
+ * alternation with a rare word then no longer pays for the branches that
+ * start at every other letter: CT_HAND_OVER's English branch alone costs
+ * a fiftieth of the whole pattern over the ham corpus.  None when the
+ * pattern sets an option for its rest, or a branch does not compile. */
+static void compile_branches(rule *r, const GPtrArray *texts)
+{
+    if (sets_options(r->pf_pattern))
+        return;
+    uint32_t opts = 0;
+    pcre2_pattern_info(r->re, PCRE2_INFO_ARGOPTIONS, &opts);
+    GPtrArray *res = g_ptr_array_new_with_free_func((GDestroyNotify)pcre2_code_free);
+    for (guint b = 0; b < texts->len; b++) {
+        int code;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)g_ptr_array_index(texts, b), PCRE2_ZERO_TERMINATED, opts,
+                                       &code, &off, NULL);
+        if (!re) {
+            g_ptr_array_unref(res);
+            return;
+        }
+        g_ptr_array_add(res, re);
+    }
+    r->branch_re = res;
+}
+
 /* One rule's literals → ids in m (clauses) and rs->pf_pos (prefixes),
  * its prefilter counted in rs. */
 static void rule_prefilter_build(struct ruleset *rs, pf_matcher *m, rule *r)
 {
     /* Per-branch literals cost load time: only where every message pays. */
+    GPtrArray *texts = NULL;
     if (m && r->verdict && r->pf_pattern)
-        r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false);
+        r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false, &texts);
     bool anchored = m && r->pf_prefix_text && r->re_anchored && r->target == TGT_TEXT;
+    if (texts && !anchored && !r->fields && rules_target_is_text(r->target))
+        compile_branches(r, texts);
+    if (texts)
+        g_ptr_array_unref(texts);
     if (anchored) {
         if (!rs->pf_pos)
             rs->pf_pos = pf_matcher_new();

@@ -211,8 +211,10 @@ static bool inline_extended(const char *p, size_t len)
     return false;
 }
 
-GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended)
+GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts_out)
 {
+    if (texts_out)
+        *texts_out = NULL;
     if (extended || inline_extended(pattern, len))
         return NULL;
     GPtrArray *texts = split_branches(pattern, len);
@@ -227,6 +229,9 @@ GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended)
         else
             g_clear_pointer(&out, g_ptr_array_unref);   /* that branch needs nothing */
     }
-    g_ptr_array_unref(texts);
+    if (out && texts_out)
+        *texts_out = texts;
+    else
+        g_ptr_array_unref(texts);
     return out;
 }

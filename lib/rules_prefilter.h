@@ -55,8 +55,10 @@ GPtrArray *pf_extract(const char *pattern, size_t len, bool extended, GPtrArray 
  * each with its own clauses as pf_extract() gives them: a match satisfies
  * every clause of at least one branch.  NULL when there is nothing to
  * split, the split is not sure, or some branch has no requirement.  A new
- * GPtrArray of pf_extract() results. */
-GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended);
+ * GPtrArray of pf_extract() results; *texts (when texts is not NULL)
+ * receives the branches' own pattern texts, in the same order, or NULL
+ * with it (a GPtrArray of char*, the caller's). */
+GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts);
 
 typedef struct pf_matcher pf_matcher;
 

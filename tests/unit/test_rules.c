@@ -602,6 +602,83 @@ static void shipped_rules_load(void **state)
     rules_unref(rs);
 }
 
+static const rule *rule_named(const ruleset *rs, const char *name)
+{
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (strcmp(r->name, name) == 0)
+            return r;
+    }
+    fail_msg("no rule %s", name);
+    return NULL;
+}
+
+/* A rule that captures nothing and that no prefix anchors has its branches
+ * compiled alone, and a scan runs only those whose literals are present:
+ * it must fire exactly when the whole pattern matches, whichever branch
+ * matches, and whichever branches' literals are in the text.  Not for a
+ * pattern that sets an option for its rest ("(?i)" would no longer reach
+ * the later branches), nor for one that captures a field. */
+static void branches_run_alone(void **state)
+{
+    (void)state;
+    char *msg = NULL;
+    ruleset *rs = load("threshold 5\n"
+                       "agency acme\n"
+                       "  name ACME\n"
+                       "rule SPLIT text /(?:an|zu)\\s+unsere\\s+Partner|hand\\s+the\\s+case\\s+over|\\bstrike\\s+three\\b/i\n"
+                       "  agency acme\n"
+                       "  score 5\n"
+                       "rule SPLIT_OPTION text /\\bone\\s+alpha|(?-i)two\\s+beta/i\n"
+                       "  agency acme\n"
+                       "  score 5\n"
+                       "rule SPLIT_FIELD text /case\\s+(?<case_id>\\d+)\\s+open|matter\\s+closed/i\n"
+                       "  agency acme\n"
+                       "  score 5\n",
+                       &msg);
+    if (!rs)
+        fail_msg("%s", msg);
+    assert_non_null(rule_named(rs, "SPLIT")->branch_re);
+    assert_int_equal(rule_named(rs, "SPLIT")->branch_re->len, 3);
+    assert_null(rule_named(rs, "SPLIT_OPTION")->branch_re);
+    assert_null(rule_named(rs, "SPLIT_FIELD")->branch_re);
+    static const struct {
+        const char *body;
+        bool fires;
+    } cases[] = {
+        {"Wir werden den Fall an unsere  Partner übergeben.", true},     /* second branch, two spaces */
+        {"We will HAND the\ncase over.", true},                         /* the English one */
+        {"Three strikes; strike three", true},                          /* the last */
+        {"hand the case, unsere Partner, strike out", false},           /* every branch's words, none matches */
+        {"zu unsere Partner and hand the case over", true},             /* two branches at once */
+        {"nothing of the kind", false},
+    };
+    for (unsigned k = 0; k < G_N_ELEMENTS(cases); k++) {
+        msgview *v = testutil_view("someone@example.org", "Subject", cases[k].body);
+        verdict *out = rules_eval(rs, v, NULL);
+        if (has_rule(out, "SPLIT") != cases[k].fires)
+            fail_msg("\"%s\": SPLIT %s", cases[k].body, cases[k].fires ? "did not fire" : "fired");
+        verdict_free(out);
+        testutil_view_free(v);
+    }
+    /* The option set in the second branch stays with it (the whole
+     * pattern runs): "TWO beta" does not match, "ONE Alpha" does.  (Each
+     * rule reaches the threshold alone, so each runs until one fires, and
+     * then all do: a rule's outcome is in the verdict's list.) */
+    static const struct {
+        const char *body;
+        bool fires;
+    } option_cases[] = {{"TWO beta", false}, {"two beta", true}, {"ONE Alpha", true}};
+    for (unsigned k = 0; k < G_N_ELEMENTS(option_cases); k++) {
+        msgview *v = testutil_view("someone@example.org", "Subject", option_cases[k].body);
+        verdict *out = rules_eval(rs, v, NULL);
+        assert_int_equal(has_rule(out, "SPLIT_OPTION"), option_cases[k].fires);
+        verdict_free(out);
+        testutil_view_free(v);
+    }
+    rules_unref(rs);
+}
+
 static verdict *scan_text(const ruleset *rs, const char *raw, size_t len)
 {
     msgview *v = msgview_new(raw, len, NULL);
@@ -677,6 +754,7 @@ int main(void)
         cmocka_unit_test(load_dir_in_name_order),
         cmocka_unit_test(shipped_rules_load),
         cmocka_unit_test(long_text_same_verdict),
+        cmocka_unit_test(branches_run_alone),
     };
     return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }
