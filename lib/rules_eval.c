@@ -342,7 +342,19 @@ static bool rule_may_match(evalctx *cx, guint i)
  * everywhere (no prefix, or the occurrence list is not exact).  The
  * occurrences come from an automaton of the prefix strings only
  * (rs->pf_pos), one pass on first use. */
-static const GArray *rule_starts(evalctx *cx, const rule *r)
+static void add_starts(evalctx *cx, const GArray *prefix)
+{
+    for (guint i = 0; i < prefix->len; i++) {
+        guint id = g_array_index(prefix, guint, i);
+        for (guint k = cx->occ_first[id]; k < cx->occ_first[id + 1]; k++)
+            g_array_append_val(cx->starts, g_array_index(cx->occ, pf_occ, k).start);
+    }
+}
+
+/* ... of rule i: with branches that have prefixes of their own
+ * (pf_branch_prefix), only the prefixes of the branches whose literals
+ * are present, since a match comes from one of those. */
+static const GArray *rule_starts(evalctx *cx, guint i, const rule *r)
 {
     if (!cx->rs->pf_pos || !r->pf_prefix)
         return NULL;
@@ -352,10 +364,14 @@ static const GArray *rule_starts(evalctx *cx, const rule *r)
     if (!cx->starts)
         cx->starts = g_array_new(FALSE, FALSE, sizeof(guint32));
     g_array_set_size(cx->starts, 0);
-    for (guint i = 0; i < r->pf_prefix->len; i++) {
-        guint id = g_array_index(r->pf_prefix, guint, i);
-        for (guint k = cx->occ_first[id]; k < cx->occ_first[id + 1]; k++)
-            g_array_append_val(cx->starts, g_array_index(cx->occ, pf_occ, k).start);
+    guint32 at = cx->rs->gate_at[i];
+    if (r->pf_branch_prefix && at != GATE_NONE) {
+        const guint8 *hits = gate_hits(cx, cx->rs->gates[at]);
+        for (guint b = 0; b < r->pf_branch_prefix->len; b++)
+            if (pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits))
+                add_starts(cx, g_ptr_array_index(r->pf_branch_prefix, b));
+    } else {
+        add_starts(cx, r->pf_prefix);
     }
     /* Ascending, each position once: the first anchored hit is the leftmost. */
     g_array_sort(cx->starts, cmp_u32);
@@ -438,7 +454,7 @@ static bool match_rule(evalctx *cx, guint i, const rule *r, capture *cap)
     case TGT_PDF:
         return v->pdf_text->len && match_value(cx, r, cap, v->pdf_text->str, v->pdf_text->len, NULL);
     case TGT_TEXT:
-        return match_value(cx, r, cap, full_text(cx)->str, full_text(cx)->len, rule_starts(cx, r));
+        return match_value(cx, r, cap, full_text(cx)->str, full_text(cx)->len, rule_starts(cx, i, r));
     case TGT_URL:
         for (guint i = 0; !hit && i < v->urls->len; i++)
             hit = match_str(cx, r, cap, ((const mv_url *)g_ptr_array_index(v->urls, i))->url);

@@ -54,6 +54,8 @@ typedef struct rule {
     GPtrArray *pf_branches; /* GArray per branch, as pf; one must hold; NULL = none */
     GPtrArray *pf_prefix_text; /* what every match starts with (load time only) */
     GArray *pf_prefix;    /* those literals' ids in pf_pos, sorted; NULL = try everywhere */
+    GPtrArray *pf_branch_prefix; /* with pf_prefix: per branch of pf_branches, its own
+                           * prefix ids (GArray, sorted); NULL = none */
     pcre2_code *re_anchored; /* re compiled PCRE2_ANCHORED (JIT), with pf_prefix */
     GPtrArray *branch_re; /* pcre2_code* per branch of pf_branches, compiled alone,
                            * NULL = none: a rule that captures nothing and no prefix

@@ -89,6 +89,8 @@ static void rule_free(gpointer p)
         pcre2_code_free(r->re_anchored);
     if (r->branch_re)
         g_ptr_array_unref(r->branch_re);
+    if (r->pf_branch_prefix)
+        g_ptr_array_unref(r->pf_branch_prefix);
     if (r->meta)
         g_array_unref(r->meta);
     if (r->pf_text)
@@ -644,16 +646,42 @@ static gint cmp_guint(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
-/* A text rule's prefix strings → sorted ids of positional literals. */
-static void prefix_build(pf_matcher *m, rule *r)
+/* Prefix strings → sorted ids of positional literals. */
+static GArray *prefix_ids(pf_matcher *m, const GPtrArray *strings)
 {
-    r->pf_prefix = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (guint k = 0; k < r->pf_prefix_text->len; k++) {
-        guint id = pf_matcher_add(m, g_ptr_array_index(r->pf_prefix_text, k));
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint k = 0; k < strings->len; k++) {
+        guint id = pf_matcher_add(m, g_ptr_array_index(strings, k));
         pf_matcher_set_positional(m, id);
-        g_array_append_val(r->pf_prefix, id);
+        g_array_append_val(ids, id);
     }
-    g_array_sort(r->pf_prefix, cmp_guint);
+    g_array_sort(ids, cmp_guint);
+    return ids;
+}
+
+/* An anchored rule with branches: each branch's own prefix strings, so
+ * that a scan tries the rule only where a branch that may match can start
+ * (rule_starts() in rules_eval.c).  HB_FIRM starts with "this" or "our",
+ * or with "the" in its branch about Higbee: where "Higbee" is absent, the
+ * thousands of places that start with "the" in a long text need no try.
+ * None when a branch has no prefix of its own. */
+static void branch_prefixes(pf_matcher *pos, rule *r, const GPtrArray *texts)
+{
+    GPtrArray *sets = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (guint b = 0; b < texts->len; b++) {
+        const char *t = g_ptr_array_index(texts, b);
+        GPtrArray *prefix = NULL;
+        GPtrArray *clauses = pf_extract(t, strlen(t), false, &prefix);
+        if (clauses)
+            g_ptr_array_unref(clauses);
+        if (!prefix) {
+            g_ptr_array_unref(sets);
+            return;
+        }
+        g_ptr_array_add(sets, prefix_ids(pos, prefix));
+        g_ptr_array_unref(prefix);
+    }
+    r->pf_branch_prefix = sets;
 }
 
 /* Clauses → the flat id array of pf_clauses_hold(). */
@@ -763,14 +791,16 @@ static void rule_prefilter_build(struct ruleset *rs, pf_matcher *m, rule *r)
     bool anchored = m && r->pf_prefix_text && r->re_anchored && r->target == TGT_TEXT;
     if (texts && !anchored && !r->fields && rules_target_is_text(r->target))
         compile_branches(r, texts);
-    if (texts)
-        g_ptr_array_unref(texts);
     if (anchored) {
         if (!rs->pf_pos)
             rs->pf_pos = pf_matcher_new();
-        prefix_build(rs->pf_pos, r);
+        r->pf_prefix = prefix_ids(rs->pf_pos, r->pf_prefix_text);
+        if (texts)
+            branch_prefixes(rs->pf_pos, r, texts);
         rs->pf_anchored++;
     }
+    if (texts)
+        g_ptr_array_unref(texts);
     if (m && (r->pf_text || r->pf_branch_text) && rules_target_prefiltered(r->target)) {
         clauses_build(m, r);
         rs->pf_filtered++;

@@ -679,6 +679,54 @@ static void branches_run_alone(void **state)
     rules_unref(rs);
 }
 
+/* A rule tried only where its prefixes occur, with branches of their own
+ * prefixes: only the prefixes of the branches whose literals are present
+ * are tried, and the match found (its captures too) is still the
+ * leftmost one of the whole pattern. */
+static void anchored_branches_keep_the_leftmost(void **state)
+{
+    (void)state;
+    char *msg = NULL;
+    ruleset *rs = load("threshold 5\n"
+                       "agency acme\n"
+                       "  name ACME\n"
+                       "rule FIRM text /\\b(?:this|our)\\s+firm\\s+represents\\s+(?<client>\\w+)|"
+                       "\\bthe\\s+firm\\s+of\\s+Higbee\\b/i\n"
+                       "  agency acme\n"
+                       "  score 5\n",
+                       &msg);
+    if (!rs)
+        fail_msg("%s", msg);
+    const rule *r = rule_named(rs, "FIRM");
+    assert_non_null(r->pf_prefix);
+    assert_non_null(r->pf_branch_prefix);
+    assert_int_equal(r->pf_branch_prefix->len, 2);
+    static const struct {
+        const char *body;
+        bool fires;
+        const char *client;
+    } cases[] = {
+        {"As counsel, our firm represents Acme in this matter.", true, "Acme"},
+        {"Letters came from the firm of Higbee today.", true, NULL},
+        /* Both branches' words: the leftmost match is the one about Higbee. */
+        {"the firm of Higbee: this firm represents Zed", true, NULL},
+        {"this firm represents Zed, said the firm of Higbee", true, "Zed"},
+        {"the firm of Smith represents nobody", false, NULL},
+    };
+    for (unsigned k = 0; k < G_N_ELEMENTS(cases); k++) {
+        msgview *v = testutil_view("someone@example.org", "Subject", cases[k].body);
+        verdict *out = rules_eval(rs, v, NULL);
+        if (has_rule(out, "FIRM") != cases[k].fires)
+            fail_msg("\"%s\": FIRM %s", cases[k].body, cases[k].fires ? "did not fire" : "fired");
+        if (g_strcmp0(out->client, cases[k].client) != 0)
+            fail_msg("\"%s\": client %s, not %s", cases[k].body, out->client ? out->client : "(none)",
+                     cases[k].client ? cases[k].client : "(none)");
+        verdict_free(out);
+        testutil_view_free(v);
+    }
+    rules_unref(rs);
+}
+
 static verdict *scan_text(const ruleset *rs, const char *raw, size_t len)
 {
     msgview *v = msgview_new(raw, len, NULL);
@@ -755,6 +803,7 @@ int main(void)
         cmocka_unit_test(shipped_rules_load),
         cmocka_unit_test(long_text_same_verdict),
         cmocka_unit_test(branches_run_alone),
+        cmocka_unit_test(anchored_branches_keep_the_leftmost),
     };
     return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }
