@@ -665,23 +665,14 @@ static GArray *prefix_ids(pf_matcher *m, const GPtrArray *strings)
  * or with "the" in its branch about Higbee: where "Higbee" is absent, the
  * thousands of places that start with "the" in a long text need no try.
  * None when a branch has no prefix of its own. */
-static void branch_prefixes(pf_matcher *pos, rule *r, const GPtrArray *texts)
+static void branch_prefixes(pf_matcher *pos, rule *r, const GPtrArray *prefixes)
 {
-    GPtrArray *sets = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-    for (guint b = 0; b < texts->len; b++) {
-        const char *t = g_ptr_array_index(texts, b);
-        GPtrArray *prefix = NULL;
-        GPtrArray *clauses = pf_extract(t, strlen(t), false, &prefix);
-        if (clauses)
-            g_ptr_array_unref(clauses);
-        if (!prefix) {
-            g_ptr_array_unref(sets);
+    for (guint b = 0; b < prefixes->len; b++)
+        if (!g_ptr_array_index(prefixes, b))
             return;
-        }
-        g_ptr_array_add(sets, prefix_ids(pos, prefix));
-        g_ptr_array_unref(prefix);
-    }
-    r->pf_branch_prefix = sets;
+    r->pf_branch_prefix = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (guint b = 0; b < prefixes->len; b++)
+        g_ptr_array_add(r->pf_branch_prefix, prefix_ids(pos, g_ptr_array_index(prefixes, b)));
 }
 
 /* Clauses → the flat id array of pf_clauses_hold(). */
@@ -785,9 +776,10 @@ static void compile_branches(rule *r, const GPtrArray *texts)
 static void rule_prefilter_build(struct ruleset *rs, pf_matcher *m, rule *r)
 {
     /* Per-branch literals cost load time: only where every message pays. */
-    GPtrArray *texts = NULL;
+    GPtrArray *texts = NULL, *prefixes = NULL;
     if (m && r->verdict && r->pf_pattern)
-        r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false, &texts);
+        r->pf_branch_text = pf_extract_branches(r->pf_pattern, strlen(r->pf_pattern), false, &texts,
+                                                r->target == TGT_TEXT ? &prefixes : NULL);
     bool anchored = m && r->pf_prefix_text && r->re_anchored && r->target == TGT_TEXT;
     if (texts && !anchored && !r->fields && rules_target_is_text(r->target))
         compile_branches(r, texts);
@@ -795,12 +787,14 @@ static void rule_prefilter_build(struct ruleset *rs, pf_matcher *m, rule *r)
         if (!rs->pf_pos)
             rs->pf_pos = pf_matcher_new();
         r->pf_prefix = prefix_ids(rs->pf_pos, r->pf_prefix_text);
-        if (texts)
-            branch_prefixes(rs->pf_pos, r, texts);
+        if (prefixes)
+            branch_prefixes(rs->pf_pos, r, prefixes);
         rs->pf_anchored++;
     }
     if (texts)
         g_ptr_array_unref(texts);
+    if (prefixes)
+        g_ptr_array_unref(prefixes);
     if (m && (r->pf_text || r->pf_branch_text) && rules_target_prefiltered(r->target)) {
         clauses_build(m, r);
         rs->pf_filtered++;

@@ -211,19 +211,32 @@ static bool inline_extended(const char *p, size_t len)
     return false;
 }
 
-GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts_out)
+static void unref_or_null(gpointer p)
+{
+    if (p)
+        g_ptr_array_unref(p);
+}
+
+GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts_out,
+                               GPtrArray **prefixes_out)
 {
     if (texts_out)
         *texts_out = NULL;
+    if (prefixes_out)
+        *prefixes_out = NULL;
     if (extended || inline_extended(pattern, len))
         return NULL;
     GPtrArray *texts = split_branches(pattern, len);
     if (!texts)
         return NULL;
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    GPtrArray *prefixes = prefixes_out ? g_ptr_array_new_with_free_func(unref_or_null) : NULL;
     for (guint i = 0; out && i < texts->len; i++) {
         const char *b = g_ptr_array_index(texts, i);
-        GPtrArray *cl = pf_extract(b, strlen(b), false, NULL);
+        GPtrArray *prefix = NULL;
+        GPtrArray *cl = pf_extract(b, strlen(b), false, prefixes ? &prefix : NULL);
+        if (prefixes)
+            g_ptr_array_add(prefixes, prefix);
         if (cl)
             g_ptr_array_add(out, cl);
         else
@@ -233,5 +246,9 @@ GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, G
         *texts_out = texts;
     else
         g_ptr_array_unref(texts);
+    if (out && prefixes_out)
+        *prefixes_out = prefixes;
+    else if (prefixes)
+        g_ptr_array_unref(prefixes);
     return out;
 }

@@ -57,8 +57,11 @@ GPtrArray *pf_extract(const char *pattern, size_t len, bool extended, GPtrArray 
  * split, the split is not sure, or some branch has no requirement.  A new
  * GPtrArray of pf_extract() results; *texts (when texts is not NULL)
  * receives the branches' own pattern texts, in the same order, or NULL
- * with it (a GPtrArray of char*, the caller's). */
-GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts);
+ * with it (a GPtrArray of char*, the caller's), and *prefixes (when not
+ * NULL) each branch's prefix set as pf_extract() gives it, NULL entries
+ * for none (a GPtrArray, the caller's). */
+GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts,
+                               GPtrArray **prefixes);
 
 typedef struct pf_matcher pf_matcher;
 

@@ -180,7 +180,7 @@ static void scanner_finds_overlaps_and_folds(void **state)
  * branch with no requirement, or an unsure lexer, gives nothing. */
 static char *branches_of(const char *pattern)
 {
-    GPtrArray *br = pf_extract_branches(pattern, strlen(pattern), false, NULL);
+    GPtrArray *br = pf_extract_branches(pattern, strlen(pattern), false, NULL, NULL);
     if (!br)
         return g_strdup("-");
     GString *out = g_string_new(NULL);
