@@ -79,7 +79,8 @@ void rules_jit_once(const rule *r)
     /* The once-flag is the one field of a loaded rule that changes. */
     gsize *done = (gsize *)&r->jit_done;
     if (g_once_init_enter(done)) {
-        if (r->re)
+        /* A rule whose branches run alone never runs whole (match_rule). */
+        if (r->re && !r->branch_re)
             pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
         if (r->re_anchored)
             pcre2_jit_compile(r->re_anchored, PCRE2_JIT_COMPLETE);
