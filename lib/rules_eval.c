@@ -289,7 +289,7 @@ static const guint8 *text_hits(evalctx *cx, bool all)
  * scanned on first use: the whole text for body and pdf rules too (a
  * superset of their own text), the raw message, or the short values.  A
  * text rule of the first pass has only ids of pf_first. */
-static const guint8 *gate_hits(evalctx *cx, guint32 source)
+static const guint8 *gate_hits(evalctx *cx, guint source)
 {
     switch (source) {
     case GATE_TEXT_FIRST:
@@ -332,10 +332,10 @@ static void scan_occurrences(evalctx *cx)
  * cannot (a required literal is absent, or one of every branch's). */
 static bool rule_may_match(evalctx *cx, guint i)
 {
-    guint32 at = cx->rs->gate_at[i];
+    guint at = cx->rs->gate_at[i];
     if (at == GATE_NONE)
         return true;
-    const guint32 *gate = cx->rs->gates + at;
+    const guint *gate = cx->rs->gates + at;
     return rules_gate_holds(gate, gate_hits(cx, gate[0]));
 }
 
@@ -365,7 +365,7 @@ static const GArray *rule_starts(evalctx *cx, guint i, const rule *r)
     if (!cx->starts)
         cx->starts = g_array_new(FALSE, FALSE, sizeof(guint32));
     g_array_set_size(cx->starts, 0);
-    guint32 at = cx->rs->gate_at[i];
+    guint at = cx->rs->gate_at[i];
     if (r->pf_branch_prefix && at != GATE_NONE) {
         const guint8 *hits = gate_hits(cx, cx->rs->gates[at]);
         for (guint b = 0; b < r->pf_branch_prefix->len; b++)
@@ -390,7 +390,7 @@ static const GArray *rule_starts(evalctx *cx, guint i, const rule *r)
 static bool match_branches(evalctx *cx, guint i, const rule *r, const char *s, size_t len)
 {
     rules_jit_once(r);
-    const guint32 *gate = cx->rs->gates + cx->rs->gate_at[i];
+    const guint *gate = cx->rs->gates + cx->rs->gate_at[i];
     const guint8 *hits = gate_hits(cx, gate[0]);
     for (guint b = 0; b < r->branch_re->len; b++) {
         if (!pf_clauses_hold(g_ptr_array_index(r->pf_branches, b), hits))

@@ -9,14 +9,14 @@
  * checks themselves.  Read once, from contiguous memory, they cost little.
  *
  * A gate program, at rs->gates + rs->gate_at[i]:
- *   source (rule_gate_source), n, the rule's clauses (n words, in the flat
+ *   source (GATE_*), n, the rule's clauses (n words, in the flat
  *   form of pf_clauses_hold(): [count, id...]...), branches, then per
  *   branch: n, its clauses.  It holds when the clauses hold and, if there
  *   are branches, one branch's clauses do.
  * Built once the prefilter is (rules_prefilter_build()); read only. */
 #include "rules_internal.h"
 
-static void append(GArray *g, guint32 v)
+static void append(GArray *g, guint v)
 {
     g_array_append_val(g, v);
 }
@@ -28,7 +28,7 @@ static void append_clauses(GArray *g, const GArray *clauses)
         g_array_append_vals(g, clauses->data, clauses->len);
 }
 
-static guint32 gate_source(const rule *r)
+static guint gate_source(const rule *r)
 {
     switch (r->target) {
     case TGT_BODY: case TGT_TEXT: case TGT_PDF:
@@ -43,12 +43,12 @@ static guint32 gate_source(const rule *r)
 void rules_flat_build(struct ruleset *rs)
 {
     guint n = rs->rules->len;
-    GArray *g = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GArray *g = g_array_new(FALSE, FALSE, sizeof(guint));
     g_free(rs->gate_at);
     g_free(rs->score);
     g_free(rs->slot);
     g_free(rs->bound_role);
-    rs->gate_at = g_new(guint32, n ? n : 1);
+    rs->gate_at = g_new(guint, n ? n : 1);
     rs->score = g_new(double, n ? n : 1);
     rs->slot = g_new(guint32, n ? n : 1);
     rs->bound_role = g_new(guint8, n ? n : 1);
@@ -72,37 +72,22 @@ void rules_flat_build(struct ruleset *rs)
             append_clauses(g, g_ptr_array_index(r->pf_branches, b));
     }
     g_free(rs->gates);
-    rs->gates = (guint32 *)(void *)g_array_free(g, FALSE);
+    rs->gates = (guint *)(void *)g_array_free(g, FALSE);
 }
 
-/* [count, id...]... over len words: every clause has a hit. */
-static bool clauses_hold(const guint32 *v, guint32 len, const guint8 *hits)
+bool rules_gate_holds(const guint *gate, const guint8 *hits)
 {
-    for (guint32 i = 0; i < len;) {
-        guint32 n = v[i++];
-        bool any = false;
-        for (guint32 k = 0; k < n && !any; k++)
-            any = hits[v[i + k]];
-        if (!any)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-bool rules_gate_holds(const guint32 *gate, const guint8 *hits)
-{
-    const guint32 *p = gate + 1;   /* past the source */
-    guint32 n = *p++;
-    if (!clauses_hold(p, n, hits))
+    const guint *p = gate + 1;   /* past the source */
+    guint n = *p++;
+    if (!pf_clauses_hold_n(p, n, hits))
         return false;
     p += n;
-    guint32 branches = *p++;
+    guint branches = *p++;
     if (!branches)
         return true;
-    for (guint32 b = 0; b < branches; b++) {
+    for (guint b = 0; b < branches; b++) {
         n = *p++;
-        if (clauses_hold(p, n, hits))
+        if (pf_clauses_hold_n(p, n, hits))
             return true;
         p += n;
     }

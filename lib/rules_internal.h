@@ -102,8 +102,8 @@ struct ruleset {
                                * (positional): one pass over a long text where
                                * a short one may need three (rules_eval.c) */
     guint32 *pf_all_pos;      /* pf_all id -> pf_pos id, G_MAXUINT32 = none */
-    guint32 *gates;           /* every gated rule's clauses, one flat program each */
-    guint32 *gate_at;         /* per rule: its program in gates, GATE_NONE = not gated */
+    guint *gates;             /* every gated rule's clauses, one flat program each */
+    guint *gate_at;           /* per rule: its program in gates, GATE_NONE = not gated */
     double *score;            /* per rule: its score, contiguous */
     guint32 *slot;            /* per rule: its agency's index, agencies->len = the pool */
     guint8 *bound_role;       /* per rule: its part in eval_bounded()'s first passes
@@ -149,9 +149,9 @@ void rules_flat_build(struct ruleset *rs);
 /* Which hits a gate program reads: the text's (the first pass's literals
  * only, or all), the raw message's, or the short values'. */
 enum { GATE_TEXT_FIRST, GATE_TEXT_ALL, GATE_RAW, GATE_FIELDS };
-#define GATE_NONE G_MAXUINT32
+#define GATE_NONE G_MAXUINT
 /* Does the gate program at gate (rs->gates + rs->gate_at[i]) hold? */
-bool rules_gate_holds(const guint32 *gate, const guint8 *hits);
+bool rules_gate_holds(const guint *gate, const guint8 *hits);
 /* A rule's part in eval_bounded()'s first passes: none (a meta, or the
  * verdict does not depend on it), gated in the first, or pooled (gated
  * in the second, only if the first leaves a claim possible). */

@@ -509,10 +509,9 @@ void pf_matcher_free(pf_matcher *m)
     g_free(m);
 }
 
-bool pf_clauses_hold(const GArray *clauses, const guint8 *hits)
+bool pf_clauses_hold_n(const guint *v, guint len, const guint8 *hits)
 {
-    const guint *v = (const guint *)(const void *)clauses->data;
-    for (guint i = 0; i < clauses->len;) {
+    for (guint i = 0; i < len;) {
         guint n = v[i++];
         bool any = false;
         for (guint k = 0; k < n && !any; k++)
@@ -522,4 +521,9 @@ bool pf_clauses_hold(const GArray *clauses, const guint8 *hits)
         i += n;
     }
     return true;
+}
+
+bool pf_clauses_hold(const GArray *clauses, const guint8 *hits)
+{
+    return pf_clauses_hold_n((const guint *)(const void *)clauses->data, clauses->len, hits);
 }

@@ -104,5 +104,7 @@ pf_matcher *pf_matcher_merge(const pf_matcher *a, const pf_matcher *b, guint32 *
 /* A rule's compiled clauses: a flat array of guint, [n, id1..idn, n, ...].
  * True when every clause has a hit. */
 bool pf_clauses_hold(const GArray *clauses, const guint8 *hits);
+/* The same over len guint of that form at v. */
+bool pf_clauses_hold_n(const guint *v, guint len, const guint8 *hits);
 
 #endif

@@ -613,6 +613,25 @@ static const rule *rule_named(const ruleset *rs, const char *name)
     return NULL;
 }
 
+/* The rules in text, loaded, or the test fails with the loader's message. */
+static ruleset *load_ok(const char *text)
+{
+    char *msg = NULL;
+    ruleset *rs = load(text, &msg);
+    if (!rs)
+        fail_msg("%s", msg);
+    return rs;
+}
+
+/* The verdict on a message with this body. */
+static verdict *eval_body(const ruleset *rs, const char *body)
+{
+    msgview *v = testutil_view("someone@example.org", "Subject", body);
+    verdict *out = rules_eval(rs, v, NULL);
+    testutil_view_free(v);
+    return out;
+}
+
 /* A rule that captures nothing and that no prefix anchors has its branches
  * compiled alone, and a scan runs only those whose literals are present:
  * it must fire exactly when the whole pattern matches, whichever branch
@@ -622,22 +641,18 @@ static const rule *rule_named(const ruleset *rs, const char *name)
 static void branches_run_alone(void **state)
 {
     (void)state;
-    char *msg = NULL;
-    ruleset *rs = load("threshold 5\n"
-                       "agency acme\n"
-                       "  name ACME\n"
-                       "rule SPLIT text /(?:an|zu)\\s+unsere\\s+Partner|hand\\s+the\\s+case\\s+over|\\bstrike\\s+three\\b/i\n"
-                       "  agency acme\n"
-                       "  score 5\n"
-                       "rule SPLIT_OPTION text /\\bone\\s+alpha|(?-i)two\\s+beta/i\n"
-                       "  agency acme\n"
-                       "  score 5\n"
-                       "rule SPLIT_FIELD text /case\\s+(?<case_id>\\d+)\\s+open|matter\\s+closed/i\n"
-                       "  agency acme\n"
-                       "  score 5\n",
-                       &msg);
-    if (!rs)
-        fail_msg("%s", msg);
+    ruleset *rs = load_ok("threshold 5\n"
+                          "agency acme\n"
+                          "  name ACME\n"
+                          "rule SPLIT text /(?:an|zu)\\s+unsere\\s+Partner|hand\\s+the\\s+case\\s+over|\\bstrike\\s+three\\b/i\n"
+                          "  agency acme\n"
+                          "  score 5\n"
+                          "rule SPLIT_OPTION text /\\bone\\s+alpha|(?-i)two\\s+beta/i\n"
+                          "  agency acme\n"
+                          "  score 5\n"
+                          "rule SPLIT_FIELD text /case\\s+(?<case_id>\\d+)\\s+open|matter\\s+closed/i\n"
+                          "  agency acme\n"
+                          "  score 5\n");
     assert_non_null(rule_named(rs, "SPLIT")->branch_re);
     assert_int_equal(rule_named(rs, "SPLIT")->branch_re->len, 3);
     assert_null(rule_named(rs, "SPLIT_OPTION")->branch_re);
@@ -654,12 +669,10 @@ static void branches_run_alone(void **state)
         {"nothing of the kind", false},
     };
     for (unsigned k = 0; k < G_N_ELEMENTS(cases); k++) {
-        msgview *v = testutil_view("someone@example.org", "Subject", cases[k].body);
-        verdict *out = rules_eval(rs, v, NULL);
+        verdict *out = eval_body(rs, cases[k].body);
         if (has_rule(out, "SPLIT") != cases[k].fires)
             fail_msg("\"%s\": SPLIT %s", cases[k].body, cases[k].fires ? "did not fire" : "fired");
         verdict_free(out);
-        testutil_view_free(v);
     }
     /* The option set in the second branch stays with it (the whole
      * pattern runs): "TWO beta" does not match, "ONE Alpha" does.  (Each
@@ -670,11 +683,9 @@ static void branches_run_alone(void **state)
         bool fires;
     } option_cases[] = {{"TWO beta", false}, {"two beta", true}, {"ONE Alpha", true}};
     for (unsigned k = 0; k < G_N_ELEMENTS(option_cases); k++) {
-        msgview *v = testutil_view("someone@example.org", "Subject", option_cases[k].body);
-        verdict *out = rules_eval(rs, v, NULL);
+        verdict *out = eval_body(rs, option_cases[k].body);
         assert_int_equal(has_rule(out, "SPLIT_OPTION"), option_cases[k].fires);
         verdict_free(out);
-        testutil_view_free(v);
     }
     rules_unref(rs);
 }
@@ -686,17 +697,13 @@ static void branches_run_alone(void **state)
 static void anchored_branches_keep_the_leftmost(void **state)
 {
     (void)state;
-    char *msg = NULL;
-    ruleset *rs = load("threshold 5\n"
-                       "agency acme\n"
-                       "  name ACME\n"
-                       "rule FIRM text /\\b(?:this|our)\\s+firm\\s+represents\\s+(?<client>\\w+)|"
-                       "\\bthe\\s+firm\\s+of\\s+Higbee\\b/i\n"
-                       "  agency acme\n"
-                       "  score 5\n",
-                       &msg);
-    if (!rs)
-        fail_msg("%s", msg);
+    ruleset *rs = load_ok("threshold 5\n"
+                          "agency acme\n"
+                          "  name ACME\n"
+                          "rule FIRM text /\\b(?:this|our)\\s+firm\\s+represents\\s+(?<client>\\w+)|"
+                          "\\bthe\\s+firm\\s+of\\s+Higbee\\b/i\n"
+                          "  agency acme\n"
+                          "  score 5\n");
     const rule *r = rule_named(rs, "FIRM");
     assert_non_null(r->pf_prefix);
     assert_non_null(r->pf_branch_prefix);
@@ -714,15 +721,13 @@ static void anchored_branches_keep_the_leftmost(void **state)
         {"the firm of Smith represents nobody", false, NULL},
     };
     for (unsigned k = 0; k < G_N_ELEMENTS(cases); k++) {
-        msgview *v = testutil_view("someone@example.org", "Subject", cases[k].body);
-        verdict *out = rules_eval(rs, v, NULL);
+        verdict *out = eval_body(rs, cases[k].body);
         if (has_rule(out, "FIRM") != cases[k].fires)
             fail_msg("\"%s\": FIRM %s", cases[k].body, cases[k].fires ? "did not fire" : "fired");
         if (g_strcmp0(out->client, cases[k].client) != 0)
             fail_msg("\"%s\": client %s, not %s", cases[k].body, out->client ? out->client : "(none)",
                      cases[k].client ? cases[k].client : "(none)");
         verdict_free(out);
-        testutil_view_free(v);
     }
     rules_unref(rs);
 }
