@@ -476,14 +476,13 @@ pf_matcher *pf_matcher_merge(const pf_matcher *a, const pf_matcher *b, guint32 *
     for (guint i = 0; i < a->lits->len; i++)
         pf_matcher_add(all, g_ptr_array_index(a->lits, i));
     GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint32));
-    g_array_set_size(ids, all->lits->len);
-    memset(ids->data, 0xFF, sizeof(guint32) * ids->len);
+    guint32 none = G_MAXUINT32;
+    for (guint i = 0; i < all->lits->len; i++)
+        g_array_append_val(ids, none);
     for (guint i = 0; b && i < b->lits->len; i++) {
         guint id = pf_matcher_add(all, g_ptr_array_index(b->lits, i));
-        if (id >= ids->len) {
-            guint32 none = G_MAXUINT32;
+        if (id >= ids->len)
             g_array_append_val(ids, none);
-        }
         g_array_index(ids, guint32, id) = i;
         if (g_array_index(b->positional, guint8, i))
             pf_matcher_set_positional(all, id);
