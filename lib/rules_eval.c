@@ -105,17 +105,22 @@ static int first_match(evalctx *cx, const rule *r, const char *s, size_t len, co
     return rc;
 }
 
+/* Did that match of rule r stop at a PCRE2 limit?  Counted and logged. */
+static bool hit_limit(evalctx *cx, const rule *r, int rc)
+{
+    if (rc != PCRE2_ERROR_MATCHLIMIT && rc != PCRE2_ERROR_DEPTHLIMIT && rc != PCRE2_ERROR_JIT_STACKLIMIT)
+        return false;
+    cx->limit_hits++;
+    g_debug("rule %s (%s:%u) hit the PCRE2 match limit", r->name, r->file, r->line);
+    return true;
+}
+
 /* Match one subject; on a hit store the captures.  Returns true on a match. */
 static bool match_value(evalctx *cx, const rule *r, capture *cap, const char *s, size_t len,
                         const GArray *starts)
 {
     int rc = first_match(cx, r, s, len, starts);
-    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
-        cx->limit_hits++;
-        g_debug("rule %s (%s:%u) hit the PCRE2 match limit", r->name, r->file, r->line);
-        return false;
-    }
-    if (rc < 0)
+    if (hit_limit(cx, r, rc) || rc < 0)
         return false;
     for (unsigned f = 0; f < F_COUNT; f++)
         if ((r->fields & (1u << f)) && f != F_IMAGE_URL && f != F_PAGE_URL && !cap->text[f])
@@ -397,12 +402,8 @@ static bool match_branches(evalctx *cx, guint i, const rule *r, const char *s, s
             continue;
         int rc = pcre2_match(g_ptr_array_index(r->branch_re, b), (PCRE2_SPTR)s, len, 0, 0, cx->md,
                              cx->rs->mctx);
-        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
-            cx->limit_hits++;
-            g_debug("rule %s (%s:%u) hit the PCRE2 match limit", r->name, r->file, r->line);
-        } else if (rc >= 0) {
+        if (!hit_limit(cx, r, rc) && rc >= 0)
             return true;
-        }
     }
     return false;
 }

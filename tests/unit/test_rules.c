@@ -70,6 +70,44 @@ static ruleset *load_base(void)
     return rs;
 }
 
+static bool has_rule(const verdict *out, const char *name)
+{
+    for (guint i = 0; i < out->rules->len; i++)
+        if (strcmp(g_ptr_array_index(out->rules, i), name) == 0)
+            return true;
+    return false;
+}
+
+static const rule *rule_named(const ruleset *rs, const char *name)
+{
+    for (guint i = 0; i < rs->rules->len; i++) {
+        const rule *r = g_ptr_array_index(rs->rules, i);
+        if (strcmp(r->name, name) == 0)
+            return r;
+    }
+    fail_msg("no rule %s", name);
+    return NULL;
+}
+
+/* The rules in text, loaded, or the test fails with the loader's message. */
+static ruleset *load_ok(const char *text)
+{
+    char *msg = NULL;
+    ruleset *rs = load(text, &msg);
+    if (!rs)
+        fail_msg("%s", msg);
+    return rs;
+}
+
+/* The verdict on a message with this body. */
+static verdict *eval_body(const ruleset *rs, const char *body)
+{
+    msgview *v = testutil_view("someone@example.org", "Subject", body);
+    verdict *out = rules_eval(rs, v, NULL);
+    testutil_view_free(v);
+    return out;
+}
+
 static void loads_and_counts(void **state)
 {
     (void)state;
@@ -244,18 +282,25 @@ static void match_limit_counts(void **state)
     assert_int_equal(out->verdict, CT_VERDICT_NONE);
     assert_int_equal(out->match_limit_hits, 1);
     verdict_free(out);
+    /* The same in one branch of a rule whose branches run alone: the limit
+     * is counted, and the other branch still fires the rule. */
+    rules_unref(rs);
+    rs = load_ok("agency x\n"
+                 "rule EVIL_OR body /^evil(a+)+$|\\bsafe\\s+word\\b/\n  agency x\n  score 10\n");
+    assert_non_null(rule_named(rs, "EVIL_OR")->branch_re);
+    g_string_prepend(s, "evil");
+    g_string_append(s, " safe word");
+    testutil_view_free(v);
+    v = testutil_view("a@b.example", "x", s->str);
+    out = rules_eval(rs, v, NULL);
+    assert_int_equal(out->match_limit_hits, 1);
+    assert_true(has_rule(out, "EVIL_OR"));
+    verdict_free(out);
     testutil_view_free(v);
     g_string_free(s, TRUE);
     rules_unref(rs);
 }
 
-static bool has_rule(const verdict *out, const char *name)
-{
-    for (guint i = 0; i < out->rules->len; i++)
-        if (strcmp(g_ptr_array_index(out->rules, i), name) == 0)
-            return true;
-    return false;
-}
 
 /* Rules with score 0 that no scoring meta reads (kinds, fields) run only
  * for a claim: a non-claim does not list them even when they would match;
@@ -600,36 +645,6 @@ static void shipped_rules_load(void **state)
     assert_true(rules_count(rs) > 10);
     assert_non_null(rules_agency_name(rs, "copytrack"));
     rules_unref(rs);
-}
-
-static const rule *rule_named(const ruleset *rs, const char *name)
-{
-    for (guint i = 0; i < rs->rules->len; i++) {
-        const rule *r = g_ptr_array_index(rs->rules, i);
-        if (strcmp(r->name, name) == 0)
-            return r;
-    }
-    fail_msg("no rule %s", name);
-    return NULL;
-}
-
-/* The rules in text, loaded, or the test fails with the loader's message. */
-static ruleset *load_ok(const char *text)
-{
-    char *msg = NULL;
-    ruleset *rs = load(text, &msg);
-    if (!rs)
-        fail_msg("%s", msg);
-    return rs;
-}
-
-/* The verdict on a message with this body. */
-static verdict *eval_body(const ruleset *rs, const char *body)
-{
-    msgview *v = testutil_view("someone@example.org", "Subject", body);
-    verdict *out = rules_eval(rs, v, NULL);
-    testutil_view_free(v);
-    return out;
 }
 
 /* A rule that captures nothing and that no prefix anchors has its branches
