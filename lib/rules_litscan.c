@@ -165,14 +165,12 @@ static void number_reporting_last(pf_matcher *m)
 {
     guint32 *renum = g_new(guint32, m->nstates);   /* old id -> new id */
     guint32 next = 0;
-    for (int reporting = 0; reporting < 2; reporting++)
+    for (int reporting = 0; reporting < 2; reporting++) {
+        m->first_out = next;   /* the last value set, with reporting = 1 */
         for (guint32 s = 0; s < m->nstates; s++)
             if (!m->has_out[s] == !reporting)
                 renum[s] = next++;
-    m->first_out = 0;
-    for (guint32 s = 0; s < m->nstates; s++)
-        if (!m->has_out[s])
-            m->first_out++;
+    }
     guint32 *delta = g_new(guint32, (size_t)m->nstates * m->nclasses);
     gint32 *out = g_new(gint32, m->nstates);
     guint32 *dict = g_new(guint32, m->nstates);

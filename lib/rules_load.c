@@ -721,39 +721,15 @@ static void add_header_name(GPtrArray *names, const char *name)
     g_ptr_array_add(names, g_strdup(name));
 }
 
-/* An option set for the rest of the pattern, "(?i)" or "(?-s)": it would
- * no longer reach the branches after the one it is in, once they are
- * compiled apart.  (A "(?i:...)" group is its own.)  Sure rather than
- * exact: one inside a character class counts too. */
-static bool sets_options(const char *p)
-{
-    for (size_t i = 0; p[i]; i++) {
-        if (p[i] == '\\' && p[i + 1]) {
-            i++;
-            continue;
-        }
-        if (p[i] != '(' || p[i + 1] != '?')
-            continue;
-        size_t k = i + 2;
-        while (g_ascii_isalpha(p[k]) || p[k] == '-' || p[k] == '^')
-            k++;
-        if (p[k] == ')')
-            return true;
-    }
-    return false;
-}
-
 /* A rule that captures nothing and that no prefix anchors: its branches
  * compiled alone, with the rule's options, so that a scan runs only those
  * whose literals are all in the text (rules_eval.c).  A branch of a long
  * alternation with a rare word then no longer pays for the branches that
  * start at every other letter: CT_HAND_OVER's English branch alone costs
- * a fiftieth of the whole pattern over the ham corpus.  None when the
- * pattern sets an option for its rest, or a branch does not compile. */
+ * a fiftieth of the whole pattern over the ham corpus.  None when a branch
+ * does not compile alone. */
 static void compile_branches(rule *r, const GPtrArray *texts)
 {
-    if (sets_options(r->pf_pattern))
-        return;
     uint32_t opts = 0;
     pcre2_pattern_info(r->re, PCRE2_INFO_ARGOPTIONS, &opts);
     GPtrArray *res = g_ptr_array_new_with_free_func((GDestroyNotify)pcre2_code_free);

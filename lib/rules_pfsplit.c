@@ -193,10 +193,18 @@ static GPtrArray *split_branches(const char *p, size_t len)
     return out;
 }
 
-/* An inline (?x) or (?x: anywhere: whitespace and # would not be what the
- * lexer takes them for. */
-static bool inline_extended(const char *p, size_t len)
+/* What the pattern's inline option groups ("(?" and letters) do. */
+enum {
+    OPT_EXTENDED = 1,  /* an x among the letters: whitespace and # would not
+                        * be what the lexer takes them for */
+    OPT_SETS_REST = 2, /* a setting for the rest of its group, "(?i)": once
+                        * the branches are compiled apart it no longer
+                        * reaches those after its own */
+};
+
+static unsigned inline_options(const char *p, size_t len)
 {
+    unsigned found = 0;
     for (size_t i = 0; i + 1 < len; i++) {
         if (p[i] == '\\') {
             i++;
@@ -204,11 +212,14 @@ static bool inline_extended(const char *p, size_t len)
         }
         if (p[i] != '(' || p[i + 1] != '?')
             continue;
-        for (size_t k = i + 2; k < len && (g_ascii_isalpha(p[k]) || p[k] == '-' || p[k] == '^'); k++)
+        size_t k = i + 2;
+        for (; k < len && (g_ascii_isalpha(p[k]) || p[k] == '-' || p[k] == '^'); k++)
             if (p[k] == 'x')
-                return true;
+                found |= OPT_EXTENDED;
+        if (k < len && p[k] == ')')
+            found |= OPT_SETS_REST;
     }
-    return false;
+    return found;
 }
 
 static void unref_or_null(gpointer p)
@@ -224,7 +235,8 @@ GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, G
         *texts_out = NULL;
     if (prefixes_out)
         *prefixes_out = NULL;
-    if (extended || inline_extended(pattern, len))
+    unsigned opts = inline_options(pattern, len);
+    if (extended || (opts & OPT_EXTENDED))
         return NULL;
     GPtrArray *texts = split_branches(pattern, len);
     if (!texts)
@@ -242,7 +254,7 @@ GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, G
         else
             g_clear_pointer(&out, g_ptr_array_unref);   /* that branch needs nothing */
     }
-    if (out && texts_out)
+    if (out && texts_out && !(opts & OPT_SETS_REST))
         *texts_out = texts;
     else
         g_ptr_array_unref(texts);

@@ -56,8 +56,11 @@ GPtrArray *pf_extract(const char *pattern, size_t len, bool extended, GPtrArray 
  * every clause of at least one branch.  NULL when there is nothing to
  * split, the split is not sure, or some branch has no requirement.  A new
  * GPtrArray of pf_extract() results; *texts (when texts is not NULL)
- * receives the branches' own pattern texts, in the same order, or NULL
- * with it (a GPtrArray of char*, the caller's), and *prefixes (when not
+ * receives the branches' own pattern texts, in the same order, each of
+ * which compiled alone matches what that branch matches in the pattern
+ * (a GPtrArray of char*, the caller's), or NULL with it, or when the
+ * pattern sets an option for the rest of a group ("(?i)", which would no
+ * longer reach the later branches); and *prefixes (when not
  * NULL) each branch's prefix set as pf_extract() gives it, NULL entries
  * for none (a GPtrArray, the caller's). */
 GPtrArray *pf_extract_branches(const char *pattern, size_t len, bool extended, GPtrArray **texts,
