@@ -57,13 +57,15 @@ if test -S "$SOCK" && ! accepts "$SOCK"; then r=0; else r=1; fi
 tap_result $r "a stale socket file is there: it accepts no connection"
 
 # milter_start removes the socket first; start by hand to keep the stale one.
-start_milter() {  # start_milter CONF: sets MILTER_PID; waits for "starting on"
+start_milter() {  # start_milter CONF: sets MILTER_PID; waits for its "starting on",
+  # logged once privileges are dropped (the socket exists before that)
   MILTER_CONF=$1
+  sm_before=$(grep -c "starting on" "$MILTER_LOG" 2>/dev/null) || sm_before=0
   "$CT_MILTER" -f -c "$1" </dev/null >>"$MILTER_LOG" 2>&1 &
   MILTER_PID=$!
   sm_left=100
   while [ "$sm_left" -gt 0 ]; do
-    grep -q "starting on" "$MILTER_LOG" 2>/dev/null && return 0
+    [ "$(grep -c "starting on" "$MILTER_LOG" 2>/dev/null)" -gt "$sm_before" ] && return 0
     ct_alive "$MILTER_PID" || { MILTER_PID=; return 1; }
     sleep 0.1
     sm_left=$((sm_left - 1))
@@ -114,7 +116,7 @@ is "$MILTER_STATUS" "0" "SIGTERM: the dropped milter exits cleanly"
 GROUP_GID=$(getent group "$GROUP" | cut -d: -f3)
 milter_config "$WORK/grp.conf" "unix:$WORK/grp.sock" "$WORK/data/cases.db" \
   UserID "nobody:$GROUP" StatusFile "$WORK/run/status"
-if milter_start "$WORK/grp.conf"; then
+if start_milter "$WORK/grp.conf"; then
   is "$(ids Uid)" "$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID" "UserID nobody:$GROUP: runs as nobody"
   is "$(ids Gid)" "$GROUP_GID $GROUP_GID $GROUP_GID $GROUP_GID" "UserID nobody:$GROUP: with the group $GROUP"
   milter_stop
