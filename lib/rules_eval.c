@@ -35,6 +35,8 @@ typedef struct evalctx {
     guint32 *occ_first;      /* literal id -> its first entry in occ (count + 1 entries) */
     bool occ_ok;             /* occ is complete and exact */
     GArray *starts;          /* scratch: where one rule may match */
+    GArray *merge;           /* scratch of merge_runs(), as long as starts */
+    GArray *runs;            /* scratch: where each ascending run of starts begins */
     guint8 *raw_hits;        /* ... in the raw message */
     guint8 *field_hits;      /* ... in the short values (from_string, field_values) */
     bool *fired;
@@ -164,12 +166,6 @@ static const GString *full_text(evalctx *cx)
         g_string_append_len(cx->text, v->pdf_text->str, (gssize)v->pdf_text->len);
     }
     return cx->text;
-}
-
-static gint cmp_u32(gconstpointer a, gconstpointer b)
-{
-    guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
-    return (x > y) - (x < y);
 }
 
 /* Occurrences grouped by literal: occ_first[id] .. occ_first[id + 1], each
@@ -347,14 +343,66 @@ static bool rule_may_match(evalctx *cx, guint i)
 /* Where a text rule with a known prefix may match, ascending; NULL = try
  * everywhere (no prefix, or the occurrence list is not exact).  The
  * occurrences come from an automaton of the prefix strings only
- * (rs->pf_pos), one pass on first use. */
+ * (rs->pf_pos), one pass on first use.  Each prefix's starts are one run,
+ * already ascending (index_occ), copied whole. */
 static void add_starts(evalctx *cx, const GArray *prefix)
 {
+    const pf_occ *occ = (const pf_occ *)(const void *)cx->occ->data;
     for (guint i = 0; i < prefix->len; i++) {
         guint id = g_array_index(prefix, guint, i);
-        for (guint k = cx->occ_first[id]; k < cx->occ_first[id + 1]; k++)
-            g_array_append_val(cx->starts, g_array_index(cx->occ, pf_occ, k).start);
+        guint from = cx->occ_first[id], to = cx->occ_first[id + 1];
+        if (from == to)
+            continue;
+        guint at = cx->starts->len;
+        g_array_set_size(cx->starts, at + (to - from));
+        guint32 *out = &g_array_index(cx->starts, guint32, at);
+        for (guint k = from; k < to; k++)
+            *out++ = occ[k].start;
+        g_array_append_val(cx->runs, at);
     }
+}
+
+/* Merges the ascending runs of cx->starts (cx->runs holds where each
+ * begins) into one, ascending, each position once (two prefixes can start
+ * at the same place): runs merged two at a time, a linear pass for each
+ * halving of their number.  On long texts a rule gathers thousands of
+ * starts from a few runs; sorting them anew cost more than the matching. */
+static void merge_runs(evalctx *cx)
+{
+    guint n = cx->runs->len, len = cx->starts->len;
+    if (n > 1) {
+        g_array_set_size(cx->merge, len);
+        guint32 *a = (guint32 *)(void *)cx->starts->data, *b = (guint32 *)(void *)cx->merge->data;
+        guint *run = (guint *)(void *)cx->runs->data;
+        while (n > 1) {
+            guint w = 0;
+            for (guint r = 0; r < n; r += 2) {
+                guint lo = run[r], mid = r + 1 < n ? run[r + 1] : len, hi = r + 2 < n ? run[r + 2] : len;
+                guint i = lo, j = mid, o = lo;
+                while (i < mid && j < hi)
+                    b[o++] = a[j] < a[i] ? a[j++] : a[i++];
+                memcpy(b + o, a + i, (mid - i) * sizeof *a);
+                o += mid - i;
+                memcpy(b + o, a + j, (hi - j) * sizeof *a);
+                run[w++] = lo;
+            }
+            n = w;
+            guint32 *t = a;
+            a = b;
+            b = t;
+        }
+        if (a != (guint32 *)(void *)cx->starts->data) {
+            GArray *t = cx->starts;
+            cx->starts = cx->merge;
+            cx->merge = t;
+        }
+    }
+    guint32 *a = (guint32 *)(void *)cx->starts->data;
+    guint w = 0;
+    for (guint k = 0; k < len; k++)
+        if (w == 0 || a[w - 1] != a[k])
+            a[w++] = a[k];
+    g_array_set_size(cx->starts, w);
 }
 
 /* ... of rule i: with branches that have prefixes of their own
@@ -367,9 +415,13 @@ static const GArray *rule_starts(evalctx *cx, guint i, const rule *r)
     scan_occurrences(cx);
     if (!cx->occ_ok)
         return NULL;
-    if (!cx->starts)
+    if (!cx->starts) {
         cx->starts = g_array_new(FALSE, FALSE, sizeof(guint32));
+        cx->merge = g_array_new(FALSE, FALSE, sizeof(guint32));
+        cx->runs = g_array_new(FALSE, FALSE, sizeof(guint));
+    }
     g_array_set_size(cx->starts, 0);
+    g_array_set_size(cx->runs, 0);
     guint at = cx->rs->gate_at[i];
     if (r->pf_branch_prefix && at != GATE_NONE) {
         const guint8 *hits = gate_hits(cx, cx->rs->gates[at]);
@@ -380,12 +432,7 @@ static const GArray *rule_starts(evalctx *cx, guint i, const rule *r)
         add_starts(cx, r->pf_prefix);
     }
     /* Ascending, each position once: the first anchored hit is the leftmost. */
-    g_array_sort(cx->starts, cmp_u32);
-    guint w = 0;
-    for (guint k = 0; k < cx->starts->len; k++)
-        if (w == 0 || g_array_index(cx->starts, guint32, w - 1) != g_array_index(cx->starts, guint32, k))
-            g_array_index(cx->starts, guint32, w++) = g_array_index(cx->starts, guint32, k);
-    g_array_set_size(cx->starts, w);
+    merge_runs(cx);
     return cx->starts;
 }
 
@@ -863,7 +910,10 @@ verdict *rules_eval(const ruleset *rs, const msgview *view, const rules_env *env
     if (cx.occ)
         g_array_unref(cx.occ);
     g_free(cx.occ_first);
-    if (cx.starts)
+    if (cx.starts) {
         g_array_unref(cx.starts);
+        g_array_unref(cx.merge);
+        g_array_unref(cx.runs);
+    }
     return out;
 }

@@ -747,6 +747,60 @@ static void anchored_branches_keep_the_leftmost(void **state)
     rules_unref(rs);
 }
 
+/* A rule with several prefixes tries the starts of all of them in
+ * ascending order (merge_runs): over bodies that interleave five prefix
+ * words at random, two of them starting at the same place ("fall" and
+ * "falls"), the captured case id is the leftmost match's, the same as with
+ * the prefilter off. */
+static void many_prefixes_keep_the_leftmost(void **state)
+{
+    (void)state;
+    static const char rules[] = "threshold 5\n"
+                                "agency acme\n"
+                                "  name ACME\n"
+                                "rule CASE text /\\b(?:claim|falls?|ticket|matter|dossier)\\s+(?:no\\.?\\s*)?"
+                                "(?<case_id>[A-Z]{2}-\\d{4})/\n"
+                                "  agency acme\n"
+                                "  score 5\n";
+    ruleset *rs = load_ok(rules);
+    g_setenv("COPYTROLL_NO_PREFILTER", "1", TRUE);
+    ruleset *plain = load_ok(rules);
+    g_unsetenv("COPYTROLL_NO_PREFILTER");
+    const rule *r = rule_named(rs, "CASE");
+    assert_non_null(r->pf_prefix);
+    assert_true(r->pf_prefix->len >= 4);
+    static const char *const words[] = {"claim", "fall", "falls", "ticket", "matter", "dossier", "note"};
+    GRand *rnd = g_rand_new_with_seed(7);
+    unsigned fired = 0;
+    for (unsigned round = 0; round < 300; round++) {
+        GString *body = g_string_new("Dear customer,\n");
+        unsigned n = 2 + (unsigned)g_rand_int_range(rnd, 0, 40);
+        for (unsigned k = 0; k < n; k++) {
+            const char *w = words[g_rand_int_range(rnd, 0, G_N_ELEMENTS(words))];
+            /* Most words are followed by something that is no case id. */
+            if (g_rand_int_range(rnd, 0, 6) == 0)
+                g_string_append_printf(body, "%s no. %c%c-%04d ", w, 'A' + g_rand_int_range(rnd, 0, 26),
+                                       'A' + g_rand_int_range(rnd, 0, 26), g_rand_int_range(rnd, 0, 10000));
+            else
+                g_string_append_printf(body, "%s of the day, ", w);
+        }
+        verdict *a = eval_body(rs, body->str);
+        verdict *b = eval_body(plain, body->str);
+        if (has_rule(a, "CASE") != has_rule(b, "CASE") || g_strcmp0(a->case_id, b->case_id) != 0)
+            fail_msg("\"%s\": case id %s with the prefilter, %s without", body->str,
+                     a->case_id ? a->case_id : "(none)", b->case_id ? b->case_id : "(none)");
+        fired += has_rule(a, "CASE");
+        verdict_free(a);
+        verdict_free(b);
+        g_string_free(body, TRUE);
+    }
+    /* Both outcomes were seen: the comparison is not vacuous. */
+    assert_true(fired > 50 && fired < 300);
+    g_rand_free(rnd);
+    rules_unref(plain);
+    rules_unref(rs);
+}
+
 static verdict *scan_text(const ruleset *rs, const char *raw, size_t len)
 {
     msgview *v = msgview_new(raw, len, NULL);
@@ -824,6 +878,7 @@ int main(void)
         cmocka_unit_test(long_text_same_verdict),
         cmocka_unit_test(branches_run_alone),
         cmocka_unit_test(anchored_branches_keep_the_leftmost),
+        cmocka_unit_test(many_prefixes_keep_the_leftmost),
     };
     return cmocka_run_group_tests(tests, testutil_dir_setup, testutil_dir_teardown);
 }
