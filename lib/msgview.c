@@ -217,16 +217,25 @@ static void keep_header(msgview *v, GMimeHeader *h, const msgview_limits *lim)
     g_ptr_array_add(v->headers, mh);
 }
 
-static void note_named(GMimeHeader *h, GMimeHeader **named)
+/* Which named header h is the first of, H_N when none. */
+static int note_named(GMimeHeader *h, GMimeHeader **named)
 {
     const char *name = g_mime_header_get_name(h);
     for (int i = 0; i < H_N; i++)
-        if (!named[i] && !g_ascii_strcasecmp(name, named_headers[i]))
+        if (!named[i] && !g_ascii_strcasecmp(name, named_headers[i])) {
             named[i] = h;
+            return i;
+        }
+    return H_N;
 }
 
-static char *named_value(msgview *v, GMimeHeader *h, const msgview_limits *lim)
+/* The value of a named header: a copy of the one decoded for the list
+ * when it was kept there (kept), else decoded now (an empty one too: the
+ * list holds "" where decoding gave none). */
+static char *named_value(msgview *v, GMimeHeader *h, const mv_header *kept, const msgview_limits *lim)
 {
+    if (kept && *kept->value)
+        return g_strdup(kept->value);
     if (!h)
         return NULL;
     bool clipped = false;
@@ -248,29 +257,33 @@ static void read_headers(msgview *v, GMimeMessage *msg, const msgview_limits *li
     int n1 = g_mime_header_list_get_count(list);
     int n2 = content ? g_mime_header_list_get_count(content) : 0;
     GMimeHeader *named[H_N] = { 0 };
+    const mv_header *kept[H_N + 1] = { 0 };   /* [H_N]: a header no name */
     for (int i = 0, j = 0; i < n1 || j < n2;) {
         GMimeHeader *a = i < n1 ? g_mime_header_list_get_header_at(list, i) : NULL;
         GMimeHeader *b = j < n2 ? g_mime_header_list_get_header_at(content, j) : NULL;
         GMimeHeader *h;
+        int which = H_N;
         if (a && (!b || g_mime_header_get_offset(a) <= g_mime_header_get_offset(b))) {
             h = a;
             i++;
-            note_named(h, named);
+            which = note_named(h, named);
         } else {
             h = b;
             j++;
         }
-        if (v->headers->len < lim->max_headers)
+        if (v->headers->len < lim->max_headers) {
             keep_header(v, h, lim);
-        else
+            kept[which] = g_ptr_array_index(v->headers, v->headers->len - 1);
+        } else {
             v->truncated |= MV_TRUNC_HEADERS;
+        }
     }
-    v->subject = named_value(v, named[H_SUBJECT], lim);
-    v->date = named_value(v, named[H_DATE], lim);
-    v->message_id = named_value(v, named[H_MESSAGE_ID], lim);
-    v->in_reply_to = named_value(v, named[H_IN_REPLY_TO], lim);
-    v->references = named_value(v, named[H_REFERENCES], lim);
-    v->auth_results = named_value(v, named[H_AUTH_RESULTS], lim);
+    v->subject = named_value(v, named[H_SUBJECT], kept[H_SUBJECT], lim);
+    v->date = named_value(v, named[H_DATE], kept[H_DATE], lim);
+    v->message_id = named_value(v, named[H_MESSAGE_ID], kept[H_MESSAGE_ID], lim);
+    v->in_reply_to = named_value(v, named[H_IN_REPLY_TO], kept[H_IN_REPLY_TO], lim);
+    v->references = named_value(v, named[H_REFERENCES], kept[H_REFERENCES], lim);
+    v->auth_results = named_value(v, named[H_AUTH_RESULTS], kept[H_AUTH_RESULTS], lim);
 
     GDateTime *dt = v->date ? g_mime_message_get_date(msg) : NULL;
     v->date_time = dt ? (time_t)g_date_time_to_unix(dt) : 0;

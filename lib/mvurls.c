@@ -44,10 +44,20 @@ void mvurls_url_free(gpointer p)
     g_free(url);
 }
 
-static bool has_prefix_ci(const char *s, size_t len, const char *prefix)
+static inline char lower(char c)
 {
-    size_t n = strlen(prefix);
-    return len >= n && !g_ascii_strncasecmp(s, prefix, n);
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* Does s (len bytes) start with prefix, in any case?  The prefix is in
+ * lower case.  Inline, not g_ascii_strncasecmp(): it is asked several
+ * times of every URL and every "www" candidate. */
+static inline bool has_prefix_ci(const char *s, size_t len, const char *prefix)
+{
+    for (size_t i = 0; prefix[i]; i++)
+        if (i >= len || lower(s[i]) != prefix[i])
+            return false;
+    return true;
 }
 
 static bool wanted(const char *url, size_t len)
@@ -132,7 +142,7 @@ void mvurls_add(mvurls *u, const char *url, size_t len, const char *text)
         lower_to = colon ? (size_t)(colon - key) : 0;
     }
     for (size_t i = 0; i < lower_to; i++)
-        key[i] = g_ascii_tolower(key[i]);
+        key[i] = lower(key[i]);
 
     mv_url *old = g_hash_table_lookup(u->seen, key);
     if (old) {
@@ -244,11 +254,9 @@ static const char *next_scheme(const char *text, const char *p, const char *end)
         p = colon + 1;
         if (end - colon < 3 || colon[1] != '/' || colon[2] != '/')
             continue;
-        if (colon - from >= 5 && !g_ascii_strncasecmp(colon - 5, "https", 5)
-            && url_boundary(text, colon - 5))
+        if (colon - from >= 5 && has_prefix_ci(colon - 5, 5, "https") && url_boundary(text, colon - 5))
             return colon - 5;
-        if (colon - from >= 4 && !g_ascii_strncasecmp(colon - 4, "http", 4)
-            && url_boundary(text, colon - 4))
+        if (colon - from >= 4 && has_prefix_ci(colon - 4, 4, "http") && url_boundary(text, colon - 4))
             return colon - 4;
     }
     return end;
@@ -263,8 +271,7 @@ static const char *next_www(const char *text, const char *p, const char *end)
         if (!dot)
             return end;
         p = dot + 1;
-        if (dot - from >= 3 && !g_ascii_strncasecmp(dot - 3, "www", 3)
-            && url_boundary(text, dot - 3))
+        if (dot - from >= 3 && has_prefix_ci(dot - 3, 3, "www") && url_boundary(text, dot - 3))
             return dot - 3;
     }
     return end;
