@@ -228,8 +228,10 @@ static size_t url_at(const char *text, size_t len, size_t i)
     if (n <= skip)
         return 0;
     if (skip == 4) { /* "www.example" alone is not a URL, "www.example.org" is */
+        /* The host can end before the dot of "www." ("www.:8080", whose
+         * trailing dot is dropped), leaving nothing after it. */
         size_t hs, he;
-        if (!host_span(p, n, &hs, &he) || !memchr(p + 4, '.', he - 4))
+        if (!host_span(p, n, &hs, &he) || he <= 4 || !memchr(p + 4, '.', he - 4))
             return 0;
     }
     return n;

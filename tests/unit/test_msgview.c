@@ -1025,6 +1025,31 @@ static void test_mvurls_direct(void **state)
     g_ptr_array_unref(list);
 }
 
+/* "www." followed by no host of its own: a port, a user info or nothing
+ * at all right after the dot.  None is a URL, and none may read past the
+ * text (a fuzzing find: the host ended before the dot, and the search
+ * for a dot after "www." was given a negative length). */
+static void test_mvurls_www_without_host(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "kre n:k *www.:k ", "www.:8080/x", "www.", "see www.: now", "www.@", "www..:1",
+        "(www.:k)", "www.?q", "www.#f",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++) {
+        GPtrArray *list = g_ptr_array_new_with_free_func(mvurls_url_free);
+        mvurls *u = mvurls_new(list, 10);
+        /* an exact-size copy, so that a read past it is caught under ASan */
+        char *t = g_memdup2(texts[i], strlen(texts[i]));
+        mvurls_scan(u, t, strlen(texts[i]));
+        if (list->len != 0)
+            fail_msg("\"%s\": found \"%s\"", texts[i], ((mv_url *)g_ptr_array_index(list, 0))->url);
+        g_free(t);
+        mvurls_free(u);
+        g_ptr_array_unref(list);
+    }
+}
+
 /* Every byte value inside a plain-text URL: the URL goes on through it
  * when it is printable ASCII other than <>"'`{}|\\^, and stops before it
  * otherwise; an unbalanced ')' or ']' ends it too. */
@@ -1242,6 +1267,7 @@ int main(void)
         cmocka_unit_test(test_mvtext_direct),
         cmocka_unit_test(test_mvurls_direct),
         cmocka_unit_test(test_mvurls_any_byte),
+        cmocka_unit_test(test_mvurls_www_without_host),
         cmocka_unit_test(test_mvurls_host_any_byte),
         cmocka_unit_test(test_unparsable),
         cmocka_unit_test(test_garbage_does_not_crash),
