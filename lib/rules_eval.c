@@ -837,9 +837,12 @@ static bool eval_bounded(evalctx *cx)
         reachable = claim_reachable(cx);
     }
     if (!reachable) {
-        for (guint i = 0; i < n; i++)
-            if (((const rule *)g_ptr_array_index(rs->rules, i))->target == TGT_META)
-                cx->fired[i] = cx->state[i] == RULE_YES;
+        /* From the flat list: reading every rule's target cost a cache
+         * miss a rule, for every message. */
+        for (guint k = 0; k < rs->metas->len; k++) {
+            guint i = g_array_index(rs->metas, guint, k);
+            cx->fired[i] = cx->state[i] == RULE_YES;
+        }
         return false;
     }
     eval_rules(cx, true);

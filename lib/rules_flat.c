@@ -1,7 +1,7 @@
 /* Flat copies of what eval_bounded() (rules_eval.c) reads of every rule
  * for every message: each gated rule's prefilter clauses as one program
- * in one array, each rule's score, the slot its score goes to, and its
- * part in the first passes.
+ * in one array, each rule's score, the slot its score goes to, its
+ * part in the first passes, and which rules are metas.
  * The rules' own clause arrays (r->pf, r->pf_branches) are strewn over
  * the heap, a few pointers away from each rule; after the message view
  * has run through the cache, reading them for the hundred-odd rules of
@@ -52,8 +52,13 @@ void rules_flat_build(struct ruleset *rs)
     rs->score = g_new(double, n ? n : 1);
     rs->slot = g_new(guint32, n ? n : 1);
     rs->bound_role = g_new(guint8, n ? n : 1);
+    if (rs->metas)
+        g_array_unref(rs->metas);
+    rs->metas = g_array_new(FALSE, FALSE, sizeof(guint));
     for (guint i = 0; i < n; i++) {
         const rule *r = g_ptr_array_index(rs->rules, i);
+        if (r->target == TGT_META)
+            g_array_append_val(rs->metas, i);
         rs->score[i] = r->score;
         rs->slot[i] = r->agency >= 0 ? (guint32)r->agency : rs->agencies->len;
         if (!r->verdict || r->target == TGT_META)

@@ -108,6 +108,7 @@ struct ruleset {
     guint32 *slot;            /* per rule: its agency's index, agencies->len = the pool */
     guint8 *bound_role;       /* per rule: its part in eval_bounded()'s first passes
                                * (BOUND_*); the four built by rules_flat.c */
+    GArray *metas;            /* guint: the meta rules' indices, ascending (rules_flat.c) */
     unsigned pf_filtered;     /* rules gated by the prefilter */
     unsigned pf_always;       /* pattern rules that always run */
     unsigned pf_anchored;     /* text rules tried only where their prefix occurs */
@@ -143,7 +144,7 @@ bool rules_target_is_text(rule_target t);
  * verdict depends on it and it is not pooled)?  Its text literals are
  * then among pf_first's. */
 bool rules_first_pass(const rule *r);
-/* rules_flat.c: gates, gate_at, score, slot and bound_role, once the
+/* rules_flat.c: gates, gate_at, score, slot, bound_role and metas, once the
  * prefilter is built (rules_prefilter_build() calls it last). */
 void rules_flat_build(struct ruleset *rs);
 /* Which hits a gate program reads: the text's (the first pass's literals

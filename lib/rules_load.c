@@ -176,6 +176,8 @@ void rules_unref(ruleset *rs)
     g_free(rs->score);
     g_free(rs->slot);
     g_free(rs->bound_role);
+    if (rs->metas)
+        g_array_unref(rs->metas);
     if (rs->verdict_metas)
         g_array_unref(rs->verdict_metas);
     if (rs->raise_order)
