@@ -257,7 +257,7 @@ static void read_headers(msgview *v, GMimeMessage *msg, const msgview_limits *li
     int n1 = g_mime_header_list_get_count(list);
     int n2 = content ? g_mime_header_list_get_count(content) : 0;
     GMimeHeader *named[H_N] = { 0 };
-    const mv_header *kept[H_N + 1] = { 0 };   /* as kept in the list; [H_N]: any other header */
+    const mv_header *kept[H_N] = { 0 };   /* the named headers as kept in the list */
     for (int i = 0, j = 0; i < n1 || j < n2;) {
         GMimeHeader *a = i < n1 ? g_mime_header_list_get_header_at(list, i) : NULL;
         GMimeHeader *b = j < n2 ? g_mime_header_list_get_header_at(content, j) : NULL;
@@ -273,7 +273,8 @@ static void read_headers(msgview *v, GMimeMessage *msg, const msgview_limits *li
         }
         if (v->headers->len < lim->max_headers) {
             keep_header(v, h, lim);
-            kept[which] = g_ptr_array_index(v->headers, v->headers->len - 1);
+            if (which < H_N)
+                kept[which] = g_ptr_array_index(v->headers, v->headers->len - 1);
         } else {
             v->truncated |= MV_TRUNC_HEADERS;
         }
