@@ -74,31 +74,53 @@ static void append_capped(session *s, const char *data, size_t len, size_t max)
     g_string_append_len(s->raw, data, (gssize)len);
 }
 
+/* Appends "Name:value\r\n" straight to the raw message: a header is
+ * called for every line of every message, so no copy is made on the way. */
+static void append_header_line(session *s, const char *name, const char *value, size_t max)
+{
+    if (s->raw->len >= max) {
+        s->truncated = true;
+        return;
+    }
+    g_string_append(s->raw, name);
+    g_string_append_c(s->raw, ':');
+    /* Without SMFIP_HDR_LEADSPC the MTA stripped the space after ':'. */
+    if (!(s->proto & SMFIP_HDR_LEADSPC))
+        g_string_append_c(s->raw, ' ');
+    for (const char *p = value; *p;) {
+        const char *lf = strchr(p, '\n');
+        size_t n = lf ? (size_t)(lf - p) : strlen(p);
+        g_string_append_len(s->raw, p, (gssize)n);
+        if (!lf)
+            break;
+        if (lf == value || lf[-1] != '\r')
+            g_string_append_c(s->raw, '\r');
+        g_string_append_c(s->raw, '\n');
+        p = lf + 1;
+    }
+    g_string_append(s->raw, "\r\n");
+    /* Past the cap: keep what fits, as append_capped() does for the body. */
+    if (s->raw->len > max) {
+        g_string_truncate(s->raw, max);
+        s->truncated = true;
+    }
+}
+
 void session_add_header(session *s, const char *name, const char *value, size_t max)
 {
-    char *lower = g_ascii_strdown(name, -1);
-    int n = GPOINTER_TO_INT(g_hash_table_lookup(s->hdr_counts, lower)) + 1;
-    g_hash_table_replace(s->hdr_counts, lower, GINT_TO_POINTER(n));
+    /* Only the headers we may change need their index among headers of
+     * the same name (smfi_chgheader): incoming X-Copytroll-* ones, which
+     * are removed, and Subject, which a tag rewrites. */
     if (g_ascii_strncasecmp(name, "X-Copytroll-", 12) == 0) {
+        char *lower = g_ascii_strdown(name, -1);
+        int n = GPOINTER_TO_INT(g_hash_table_lookup(s->hdr_counts, lower)) + 1;
+        g_hash_table_replace(s->hdr_counts, lower, GINT_TO_POINTER(n));
         forged_header f = {g_strdup(name), n};
         g_array_append_val(s->forged, f);
-    }
-    if (g_ascii_strcasecmp(name, "Subject") == 0 && s->subject_count++ == 0)
+    } else if (g_ascii_strcasecmp(name, "Subject") == 0 && s->subject_count++ == 0) {
         s->subject = g_strdup(value);
-
-    /* Without SMFIP_HDR_LEADSPC the MTA stripped the space after ':'. */
-    GString *line = g_string_new(name);
-    g_string_append_c(line, ':');
-    if (!(s->proto & SMFIP_HDR_LEADSPC))
-        g_string_append_c(line, ' ');
-    for (const char *p = value; *p; p++) {
-        if (*p == '\n' && (p == value || p[-1] != '\r'))
-            g_string_append_c(line, '\r');
-        g_string_append_c(line, *p);
     }
-    g_string_append(line, "\r\n");
-    append_capped(s, line->str, line->len, max);
-    g_string_free(line, TRUE);
+    append_header_line(s, name, value, max);
 }
 
 void session_add_body(session *s, const unsigned char *chunk, size_t len, size_t max)

@@ -33,7 +33,7 @@ typedef struct session {
     GPtrArray *rcpts;        /* char*, lower-cased, without <> */
     GString *raw;            /* headers + body as received, up to the cap */
     bool truncated;          /* more arrived than MaxScanBytes */
-    GHashTable *hdr_counts;  /* lower-case name -> count so far */
+    GHashTable *hdr_counts;  /* lower-case X-Copytroll-* name -> count so far */
     GArray *forged;          /* forged_header: incoming X-Copytroll-* */
     int subject_count;       /* Subject headers seen */
     char *subject;           /* value of the first Subject */
@@ -45,9 +45,10 @@ runtime_set *session_set(session *s);
 void session_free(session *s);
 void session_reset_message(session *s);
 
-/* Append one header "Name:value" as received; counts it and remembers
- * X-Copytroll-* ones.  Values from Postfix fold with bare LF: stored with
- * CRLF like the body. */
+/* Append one header "Name:value" as received; remembers the X-Copytroll-*
+ * ones (with their index among headers of that name) and the first
+ * Subject.  Values from Postfix fold with bare LF: stored with CRLF like
+ * the body. */
 void session_add_header(session *s, const char *name, const char *value, size_t max);
 void session_add_body(session *s, const unsigned char *chunk, size_t len, size_t max);
 
