@@ -216,19 +216,22 @@ bool mvtext_append(GString *out, const char *in, size_t len,
 
 void mvtext_unix_newlines(GString *s)
 {
-    char *cr = memchr(s->str, '\r', s->len);
-    if (!cr)
-        return;
-    char *w = cr, *r = cr, *end = s->str + s->len;
-    while (r < end) {
-        if (*r == '\r') {
-            *w++ = '\n';
-            r += (r + 1 < end && r[1] == '\n') ? 2 : 1;
-        } else {
-            *w++ = *r++;
-        }
+    char *end = s->str + s->len;
+    char *r = memchr(s->str, '\r', s->len);
+    char *w = r;
+    /* Mail from the MTA has CRLF on every line: move the runs between CRs
+     * whole rather than byte by byte. */
+    while (r) {
+        *w++ = '\n';
+        r += (r + 1 < end && r[1] == '\n') ? 2 : 1;
+        char *next = memchr(r, '\r', (size_t)(end - r));
+        size_t run = (size_t)((next ? next : end) - r);
+        memmove(w, r, run);
+        w += run;
+        r = next;
     }
-    g_string_truncate(s, (gsize)(w - s->str));
+    if (w)
+        g_string_truncate(s, (gsize)(w - s->str));
 }
 
 /* Quote depth of the line at p ('>' markers), the markers skipped. */

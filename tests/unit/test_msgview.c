@@ -975,6 +975,41 @@ static void test_mvtext_direct(void **state)
     g_string_assign(s, "a\r\nb\rc\n");
     mvtext_unix_newlines(s);
     assert_string_equal(s->str, "a\nb\nc\n");
+    static const char *const crlf[][2] = {
+        {"", ""}, {"plain", "plain"}, {"\r", "\n"}, {"\r\n", "\n"}, {"\r\r\n", "\n\n"},
+        {"\n\r", "\n\n"}, {"x\r", "x\n"}, {"\rx", "\nx"}, {"a\r\n\r\nb\r\n", "a\n\nb\n"},
+        {"\r\r\r", "\n\n\n"}, {"ab\r\ncd\ref", "ab\ncd\nef"},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(crlf); i++) {
+        g_string_assign(s, crlf[i][0]);
+        mvtext_unix_newlines(s);
+        assert_string_equal(s->str, crlf[i][1]);
+        assert_int_equal(s->len, strlen(crlf[i][1]));
+    }
+    /* Random mixes of CR, LF, NUL and letters against a byte-by-byte copy. */
+    GRand *rand = g_rand_new_with_seed(7);
+    for (unsigned round = 0; round < 500; round++) {
+        char in[64], want[64];
+        size_t n = (size_t)g_rand_int_range(rand, 0, 64), k = 0;
+        for (size_t i = 0; i < n; i++)
+            in[i] = "\r\n\0ab"[g_rand_int_range(rand, 0, 5)];
+        for (size_t i = 0; i < n; i++) {
+            if (in[i] != '\r') {
+                want[k++] = in[i];
+            } else {
+                want[k++] = '\n';
+                if (i + 1 < n && in[i + 1] == '\n')
+                    i++;
+            }
+        }
+        g_string_truncate(s, 0);
+        g_string_append_len(s, in, (gssize)n);
+        mvtext_unix_newlines(s);
+        assert_int_equal(s->len, k);
+        assert_memory_equal(s->str, want, k);
+        assert_int_equal(s->str[k], '\0');
+    }
+    g_rand_free(rand);
     g_string_assign(s, "one \ntwo\n> q1 \n> q2 \n>> deeper\n \nstuffed\n -- x\nend ");
     mvtext_unflow(s, false);
     assert_string_equal(s->str, "one two\n> q1 q2 \n>> deeper\n\nstuffed\n-- x\nend ");
