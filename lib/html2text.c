@@ -26,7 +26,8 @@ typedef struct tag_info {
     unsigned flags;
 } tag_info;
 
-/* Sorted by strcmp() for bsearch(). */
+/* Sorted by name, so that the names with one first letter are together
+ * (index_table). */
 static const tag_info tag_table[] = {
     {"address", T_BLOCK}, {"area", T_VOID}, {"article", T_BLOCK},
     {"aside", T_BLOCK}, {"base", T_VOID | T_HEAD}, {"blockquote", T_PARA},
@@ -94,16 +95,39 @@ static bool suppressed(const h2t *h)
     return h->in_head || h->hidden_at >= 0;
 }
 
-static int tag_cmp(const void *key, const void *elem)
+/* tag_table's entries by first letter: [first[c - 'a'], first[c - 'a' + 1]).
+ * Looked up for every tag of every HTML part, where bsearch()'s half
+ * dozen strcmp() calls cost more than the rest of the tag's handling. */
+static guint8 first[27];
+
+static void index_table(void)
 {
-    return strcmp(key, ((const tag_info *)elem)->name);
+    static gsize done;
+    if (!g_once_init_enter(&done))
+        return;
+    guint i = 0;
+    for (unsigned c = 0; c < 26; c++) {
+        first[c] = (guint8)i;
+        while (i < G_N_ELEMENTS(tag_table) && tag_table[i].name[0] == (char)('a' + c))
+            i++;
+    }
+    first[26] = (guint8)i;
+    /* Every entry reachable: the table is in order of first letter. */
+    g_assert(i == G_N_ELEMENTS(tag_table));
+    g_once_init_leave(&done, 1);
 }
 
+/* name: lower case, as parse_tag() leaves it. */
 static unsigned tag_flags(const char *name)
 {
-    const tag_info *t = bsearch(name, tag_table, G_N_ELEMENTS(tag_table),
-                                sizeof tag_table[0], tag_cmp);
-    return t ? t->flags : 0;
+    if (name[0] < 'a' || name[0] > 'z')
+        return 0;
+    index_table();
+    unsigned c = (unsigned)(name[0] - 'a');
+    for (guint i = first[c]; i < first[c + 1]; i++)
+        if (strcmp(tag_table[i].name + 1, name + 1) == 0)
+            return tag_table[i].flags;
+    return 0;
 }
 
 /* ------------------------------------------------------------ output */

@@ -74,6 +74,22 @@ static void test_blocks_and_space(void **state)
     assert_conv("   \n  ", "");
 }
 
+/* Tags of every first letter are known, in any letter case; names that
+ * share a first letter with known ones, or none, are plain inline tags. */
+static void test_tag_names(void **state)
+{
+    (void)state;
+    assert_conv("a<ADDRESS>b", "a\nb\n");              /* first of the table */
+    assert_conv("a<blockquote>b", "a\n\nb\n");
+    assert_conv("a<Center>b<dl>c<footer>d", "a\nb\nc\nd\n");
+    assert_conv("a<h6>b<Hr>c", "a\n\nb\nc\n");
+    assert_conv("x<IFRAME>hidden</iframe>y", "xy\n");   /* raw: content skipped */
+    assert_conv("a<legend>b<main>c<nav>d<ol>e", "a\nb\nc\nd\ne\n");
+    assert_conv("a<p>b<section>c<tr>d<Td>e<th>f", "a\n\nb\nc\nd e f\n");
+    assert_conv("a<ul>b", "a\nb\n");                   /* last letter with a block tag */
+    assert_conv("a<abbr>b</abbr><bdi>c</bdi><zz>d<x1>e", "abcde\n");
+}
+
 static void test_references(void **state)
 {
     (void)state;
@@ -266,6 +282,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_and_space),
+        cmocka_unit_test(test_tag_names),
         cmocka_unit_test(test_references),
         cmocka_unit_test(test_dropped_content),
         cmocka_unit_test(test_hidden),
