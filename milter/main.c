@@ -25,6 +25,7 @@
 #include "listen.h"
 #include "dbpool.h"
 #include "log.h"
+#include "malloctune.h"
 #include "privs.h"
 #include "runtime.h"
 #include "spool_drain.h"
@@ -229,6 +230,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    if (!o.check_only)
+        malloctune_restart(argv);
     g_mime_init();
     ct_config *config = NULL;
     ruleset *rules = NULL;
