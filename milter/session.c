@@ -74,36 +74,31 @@ static void append_capped(session *s, const char *data, size_t len, size_t max)
     g_string_append_len(s->raw, data, (gssize)len);
 }
 
-/* Appends "Name:value\r\n" straight to the raw message: a header is
- * called for every line of every message, so no copy is made on the way. */
+/* Appends "Name:value\r\n" straight to the raw message, piece by piece
+ * under the same cap as the body: a header is called for every line of
+ * every message, so no copy of the line is made on the way. */
 static void append_header_line(session *s, const char *name, const char *value, size_t max)
 {
-    if (s->raw->len >= max) {
-        s->truncated = true;
-        return;
-    }
-    g_string_append(s->raw, name);
-    g_string_append_c(s->raw, ':');
+    append_capped(s, name, strlen(name), max);
     /* Without SMFIP_HDR_LEADSPC the MTA stripped the space after ':'. */
-    if (!(s->proto & SMFIP_HDR_LEADSPC))
-        g_string_append_c(s->raw, ' ');
+    if (s->proto & SMFIP_HDR_LEADSPC)
+        append_capped(s, ":", 1, max);
+    else
+        append_capped(s, ": ", 2, max);
     for (const char *p = value; *p;) {
         const char *lf = strchr(p, '\n');
         size_t n = lf ? (size_t)(lf - p) : strlen(p);
-        g_string_append_len(s->raw, p, (gssize)n);
+        append_capped(s, p, n, max);
         if (!lf)
             break;
+        /* Postfix folds with a bare LF: CRLF, like the body. */
         if (lf == value || lf[-1] != '\r')
-            g_string_append_c(s->raw, '\r');
-        g_string_append_c(s->raw, '\n');
+            append_capped(s, "\r\n", 2, max);
+        else
+            append_capped(s, "\n", 1, max);
         p = lf + 1;
     }
-    g_string_append(s->raw, "\r\n");
-    /* Past the cap: keep what fits, as append_capped() does for the body. */
-    if (s->raw->len > max) {
-        g_string_truncate(s->raw, max);
-        s->truncated = true;
-    }
+    append_capped(s, "\r\n", 2, max);
 }
 
 void session_add_header(session *s, const char *name, const char *value, size_t max)
